@@ -1,0 +1,1 @@
+"""The hook fast path: standard library only."""

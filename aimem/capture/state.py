@@ -1,0 +1,166 @@
+"""Small state files the hook path reads without SQLite or git, changed under a project lock.
+
+- ``state/sessions.json``: ``{session: {agent, status, started, ended, ...}}`` where ``status`` is
+  ``open`` -> ``ended`` -> ``consolidated``.
+- ``state/handoff.json``: the current handoff offer and who saw or claimed it.
+
+A handoff is *offered* when a SessionStart shows it and *claimed* by the first session that does
+real work after seeing it; the claim is an atomic change under ``state/state.lock``, so a second
+concurrent session sees it claimed. Standard library only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+OFFERED = "offered"
+CLAIMED = "claimed"
+EXPIRED = "expired"
+SUPERSEDED = "superseded"
+
+
+def now_iso(ts: float | None = None) -> str:
+    t = time.time() if ts is None else ts
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
+
+
+@contextmanager
+def state_lock(state_dir: str) -> Iterator[None]:
+    """Exclusive project state lock (``fcntl.flock``; released by the kernel if we die)."""
+    os.makedirs(state_dir, exist_ok=True)
+    fd = os.open(os.path.join(state_dir, "state.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def read_json(path: str) -> dict:
+    """A JSON object from ``path``; ``{}`` when missing or unreadable (state is re-derivable)."""
+    try:
+        with open(path, "rb") as fh:
+            value = json.loads(fh.read())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def write_json_atomic(path: str, value: dict) -> None:
+    """Write via a temp file and ``rename`` so readers never see half a file."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    data = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def sessions_path(state_dir: str) -> str:
+    return os.path.join(state_dir, "sessions.json")
+
+
+def handoff_path(state_dir: str) -> str:
+    return os.path.join(state_dir, "handoff.json")
+
+
+def update_session(state_dir: str, session: str, **changes: object) -> dict:
+    """Merge ``changes`` into one session's entry; returns the new entry."""
+    with state_lock(state_dir):
+        sessions = read_json(sessions_path(state_dir))
+        entry = sessions.get(session)
+        entry = dict(entry) if isinstance(entry, dict) else {}
+        entry.update(changes)
+        sessions[session] = entry
+        write_json_atomic(sessions_path(state_dir), sessions)
+        return entry
+
+
+def sessions(state_dir: str) -> dict[str, dict]:
+    return {k: v for k, v in read_json(sessions_path(state_dir)).items() if isinstance(v, dict)}
+
+
+def wait_for_consolidation(state_dir: str, exclude: str, timeout: float) -> bool:
+    """Wait (bounded) while another session that ended recently is still being consolidated, so
+    an agent started right after another one quits gets the fresh handoff. ``True`` if none is
+    left pending."""
+    deadline = time.monotonic() + max(0.0, timeout)
+    while True:
+        now = time.time()
+        pending = [
+            s
+            for s, e in sessions(state_dir).items()
+            if s != exclude
+            and e.get("status") == "ended"
+            and isinstance(e.get("ended_ts"), (int, float))
+            and now - e["ended_ts"] < 120
+        ]
+        if not pending:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
+def current_offer(state_dir: str, max_age_days: float, now: float | None = None) -> dict | None:
+    """The offered handoff, or ``None``; an offer past its age is marked expired on the way."""
+    offer = read_json(handoff_path(state_dir))
+    if offer.get("status") != OFFERED:
+        return None
+    created = offer.get("created_ts")
+    now = time.time() if now is None else now
+    if isinstance(created, (int, float)) and now - created > max_age_days * 86400:
+        with state_lock(state_dir):
+            fresh = read_json(handoff_path(state_dir))
+            if fresh.get("status") == OFFERED and fresh.get("path") == offer.get("path"):
+                fresh["status"] = EXPIRED
+                fresh["expired_at"] = now_iso(now)
+                write_json_atomic(handoff_path(state_dir), fresh)
+        return None
+    return offer
+
+
+def record_offer_shown(state_dir: str, session: str, path: str) -> None:
+    """Remember that ``session`` was shown the offer at ``path`` (it may claim it later)."""
+    with state_lock(state_dir):
+        offer = read_json(handoff_path(state_dir))
+        if offer.get("status") != OFFERED or offer.get("path") != path:
+            return
+        shown = offer.get("shown_to")
+        shown = [s for s in shown if isinstance(s, str)] if isinstance(shown, list) else []
+        if session not in shown:
+            shown.append(session)
+            offer["shown_to"] = shown[-50:]
+            write_json_atomic(handoff_path(state_dir), offer)
+
+
+def claim_if_shown(state_dir: str, session: str, agent: str) -> bool:
+    """Claim the offer if ``session`` was shown it and nobody claimed it first."""
+    offer = read_json(handoff_path(state_dir))  # cheap unlocked check on every prompt/tool event
+    shown = offer.get("shown_to")
+    if offer.get("status") != OFFERED or not isinstance(shown, list) or session not in shown:
+        return False
+    return claim(state_dir, session, agent, expected_path=offer.get("path"))
+
+
+def claim(state_dir: str, session: str, agent: str, expected_path: object = None) -> bool:
+    """Atomically move the offer to ``claimed``; ``False`` if it was not (or no longer) offered."""
+    with state_lock(state_dir):
+        offer = read_json(handoff_path(state_dir))
+        if offer.get("status") != OFFERED:
+            return False
+        if expected_path is not None and offer.get("path") != expected_path:
+            return False
+        offer["status"] = CLAIMED
+        offer["claimed_by"] = {"session": session, "agent": agent, "at": now_iso()}
+        write_json_atomic(handoff_path(state_dir), offer)
+        return True

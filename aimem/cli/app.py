@@ -1,0 +1,49 @@
+"""The typer root: registers each command module and turns ``CliError`` into one clean line."""
+
+from __future__ import annotations
+
+import typer
+
+from aimem import __version__
+from aimem.cli.commands import consolidate, hook, search, show, status
+from aimem.cli.context import CliError
+
+app = typer.Typer(
+    name="aimem",
+    help="Shared, git-native long-term memory for coding agents.\n\n"
+    "Agents record sessions through `aimem hook`; sessions are consolidated into a markdown "
+    "wiki in git; any agent starting in the same project gets a handoff and can search "
+    "everything earlier sessions learned.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"aimem {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Shared, git-native long-term memory for coding agents."""
+
+
+for module in (hook, consolidate, search, show, status):
+    module.register(app)
+
+
+def run() -> int:
+    """Run the app; a ``CliError`` becomes one line on stderr and exit status 1."""
+    try:
+        app()  # standalone mode: usage errors and --help exit through SystemExit
+    except CliError as exc:
+        typer.echo(f"aimem: error: {exc}", err=True)
+        return 1
+    return 0

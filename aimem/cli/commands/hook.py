@@ -1,0 +1,19 @@
+"""``aimem hook``: listed here for ``--help``; real calls are dispatched in ``aimem.entry`` before
+typer is imported, so this body only runs if someone calls the app object directly."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(context_settings={"ignore_unknown_options": True})
+    def hook(
+        agent: str = typer.Argument(..., help="claude-code or codex."),
+        event: str = typer.Argument(None, help="The agent's event name, e.g. SessionStart."),
+    ) -> None:
+        """Record one agent hook event (reads the payload on stdin). Agents run this; it never
+        fails: errors go to the log file and the exit status is always 0."""
+        from aimem.capture.hook import main
+
+        raise typer.Exit(main([agent] + ([event] if event else [])))

@@ -1,0 +1,1 @@
+"""Consolidation: a session's journal -> wiki pages (session log, handoff) in one git commit."""

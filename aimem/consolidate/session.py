@@ -1,0 +1,91 @@
+"""The session page: ``sessions/<YYYY-MM>/<date>-<agent>-<short id>.md``.
+
+Sessions are sharded by month so no tree in the wiki grows past a few hundred entries (a flat
+10,000-entry tree makes every git commit rebuild it).
+"""
+
+from __future__ import annotations
+
+import time
+
+from aimem.consolidate.digest import SessionDigest
+from aimem.wiki.pages import Page
+
+MAX_LISTED_CALLS = 40
+
+
+def iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def session_path(d: SessionDigest) -> str:
+    return f"sessions/{d.date[:7]}/{d.date}-{d.agent}-{d.short_id}.md"
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3].rstrip() + "..."
+
+
+def quote_block(text: str, limit: int = 4000) -> str:
+    body = text.strip()
+    if len(body) > limit:
+        body = body[:limit].rstrip() + " …"
+    return "\n".join("> " + line if line else ">" for line in body.splitlines()) or "> (empty)"
+
+
+def duration(d: SessionDigest) -> str:
+    minutes = max(0, int((d.ended - d.started) // 60))
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+def session_page(d: SessionDigest) -> Page:
+    branch = d.branch
+    meta = {
+        "title": d.title,
+        "type": "session",
+        "created": iso(d.started),
+        "updated": iso(d.ended),
+        "tags": [d.agent],
+        "salience": 0.3,
+        "pinned": False,
+        "sources": [d.session],
+        "status": "consolidated",
+        "agent": d.agent,
+        "session": d.session,
+        "branch": branch or "",
+    }
+    lines = [
+        f"# {d.title}",
+        "",
+        f"{d.agent} session `{d.session}`, {iso(d.started)} → {iso(d.ended)} ({duration(d)})"
+        + (f", branch `{branch}`" if branch else "")
+        + (f", ended: {d.end_reason}" if d.end_reason else "")
+        + ".",
+        "",
+        "## Prompts",
+        "",
+    ]
+    lines += [f"{i}. {one_line(p, 400)}" for i, p in enumerate(d.prompts, 1)] or ["(none)"]
+    lines += ["", "## Tools used", ""]
+    counts = d.tool_counts
+    lines += [f"- {tool} × {n}" for tool, n in sorted(counts.items())] or ["(none)"]
+    if d.calls:
+        lines += ["", "## Tool calls", ""]
+        for call in d.calls[-MAX_LISTED_CALLS:]:
+            mark = {True: "ok", False: "FAILED", None: "no result"}[call.ok]
+            lines.append(f"- {call.tool} `{one_line(call.input, 200)}` — {mark}")
+        if len(d.calls) > MAX_LISTED_CALLS:
+            lines.append(f"- … {len(d.calls) - MAX_LISTED_CALLS} earlier calls not listed")
+    lines += ["", "## Files touched", ""]
+    lines += [f"- `{f}`" for f in d.files] or ["(none recorded)"]
+    lines += ["", "## Errors", ""]
+    lines += [
+        f"- {c.tool} `{one_line(c.input, 200)}`: {one_line(c.detail, 300)}" for c in d.failures
+    ] or ["(none)"]
+    if d.compactions:
+        lines += ["", "## Compaction summaries", ""]
+        for summary in d.compactions:
+            lines += [quote_block(summary, 2000), ""]
+    lines += ["", "## Last message", "", quote_block(d.last_message) if d.last_message else "(none)"]
+    return Page(path=session_path(d), meta=meta, body="\n".join(lines) + "\n")

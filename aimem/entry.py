@@ -1,0 +1,23 @@
+"""Console-script entry point.
+
+``aimem hook`` is dispatched before anything heavy is imported: typer alone makes a hook ~8x
+slower (measured in shared/reference/python-deps.md). Everything else goes to the typer app.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "hook":
+        from aimem.capture.hook import main as hook_main
+
+        return hook_main(sys.argv[2:])
+    from aimem.cli.app import run
+
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

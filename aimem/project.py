@@ -1,0 +1,272 @@
+"""Project identity: payload ``cwd`` -> project -> slug -> on-disk paths.
+
+Every agent, every subdirectory and every git worktree of one repository must land in the same
+project folder, so identity is resolved from the *payload's* ``cwd`` (never the process cwd) in
+this order:
+
+1. ``AIMEM_PROJECT`` (an explicit name),
+2. the nearest ``.aimem.toml`` marker upwards (its ``name`` key, else the marker's folder),
+3. the git *common* dir of the enclosing repository (all worktrees share it),
+4. the directory itself.
+
+``$HOME``, ``/`` and the temp directory itself are not projects: a hook started there records
+nothing. Standard library only: the hook fast path imports this module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+MARKER = ".aimem.toml"
+_NAME_LINE = re.compile(r"""^\s*name\s*=\s*(?:"([^"\n]*)"|'([^'\n]*)')\s*(?:#.*)?$""", re.M)
+_SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A resolved project: ``identity`` is what makes it unique, ``slug`` names its folder."""
+
+    name: str
+    identity: str
+    root: str  # the folder people think of as the project (repo top, marker folder, cwd)
+    slug: str
+    source: str  # env | marker | git | dir
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """Where one project's data lives under the data root."""
+
+    base: str
+
+    @property
+    def wiki(self) -> str:
+        return os.path.join(self.base, "wiki")
+
+    @property
+    def raw(self) -> str:
+        return os.path.join(self.base, "raw")
+
+    @property
+    def state(self) -> str:
+        return os.path.join(self.base, "state")
+
+    @property
+    def index(self) -> str:
+        return os.path.join(self.base, "index.sqlite")
+
+    @property
+    def meta(self) -> str:
+        return os.path.join(self.base, "project.json")
+
+    def journal(self, session: str) -> str:
+        return os.path.join(self.raw, session + ".jsonl")
+
+
+def projects_dir(home: str) -> str:
+    return os.path.join(home, "projects")
+
+
+def paths_for(home: str, slug: str) -> ProjectPaths:
+    return ProjectPaths(os.path.join(projects_dir(home), slug))
+
+
+def slugify(name: str, identity: str) -> str:
+    """Readable and collision-free: ``basename-<8 hex of the identity>``."""
+    from aimem._hash import short_hash
+
+    base = _SLUG_CHARS.sub("-", name.lower()).strip("-")[:40].strip("-") or "project"
+    return f"{base}-{short_hash(identity)}"
+
+
+def non_project_dirs(env: dict[str, str] | os._Environ) -> set[str]:
+    """Folders that are never a project: ``/``, ``$HOME`` and the temp directory itself."""
+    dirs = {"/", "/tmp", "/var/tmp"}
+    for key in ("HOME", "TMPDIR", "TEMP", "TMP"):
+        value = env.get(key)
+        if value and os.path.isabs(value):
+            dirs.add(value)
+    return {os.path.realpath(d) for d in dirs}
+
+
+def _read_marker_name(marker: str) -> str | None:
+    # A full TOML parse (tomllib) costs ~15 ms of imports on the hook path; the marker's only
+    # identity key is a plain ``name = "..."`` line, so a line match is enough here.
+    try:
+        with open(marker, encoding="utf-8") as fh:
+            text = fh.read(65536)
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _NAME_LINE.search(text)
+    if not match:
+        return None
+    name = (match.group(1) or match.group(2) or "").strip()
+    return name or None
+
+
+def _git_common_dir(dot_git: str) -> str | None:
+    """The common dir for ``<top>/.git`` (a dir) or a worktree's ``.git`` file."""
+    if os.path.isdir(dot_git):
+        return os.path.realpath(dot_git)
+    try:
+        with open(dot_git, encoding="utf-8") as fh:
+            first = fh.readline().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not first.startswith("gitdir:"):
+        return None
+    gitdir = first[len("gitdir:") :].strip()
+    if not os.path.isabs(gitdir):
+        gitdir = os.path.join(os.path.dirname(dot_git), gitdir)
+    gitdir = os.path.realpath(gitdir)
+    try:
+        with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as fh:
+            common = fh.readline().strip()
+    except OSError:
+        return gitdir  # a submodule's gitdir, or a plain indirection: it is its own common dir
+    if not os.path.isabs(common):
+        common = os.path.join(gitdir, common)
+    return os.path.realpath(common)
+
+
+def resolve_project(cwd: str, env: dict[str, str] | os._Environ | None = None) -> Project | None:
+    """Resolve the project for an absolute ``cwd`` taken from a payload; ``None`` if there is none."""
+    env = os.environ if env is None else env
+    explicit = (env.get("AIMEM_PROJECT") or "").strip()
+    if explicit:
+        identity = "name:" + explicit
+        return Project(explicit, identity, cwd, slugify(explicit, identity), "env")
+    if not cwd or not os.path.isabs(cwd):
+        return None
+    start = os.path.realpath(cwd)
+    if not os.path.isdir(start):
+        return None
+    excluded = non_project_dirs(env)
+
+    directory = start
+    git_top: str | None = None
+    common: str | None = None
+    while True:
+        marker = os.path.join(directory, MARKER)
+        if os.path.isfile(marker):
+            name = _read_marker_name(marker)
+            if name:
+                identity = "name:" + name
+                return Project(name, identity, directory, slugify(name, identity), "marker")
+            if directory in excluded:
+                return None
+            identity = "dir:" + directory
+            base = os.path.basename(directory)
+            return Project(base, identity, directory, slugify(base, identity), "marker")
+        if git_top is None:
+            dot_git = os.path.join(directory, ".git")
+            if os.path.exists(dot_git):
+                git_top = directory
+                common = _git_common_dir(dot_git)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+
+    if git_top is not None and common is not None:
+        # The main worktree's top is the folder holding the common dir; name the project after it.
+        main_top = os.path.dirname(common) if os.path.basename(common) == ".git" else common
+        if main_top in excluded or git_top in excluded:
+            return None
+        name = os.path.basename(main_top) or "project"
+        identity = "git:" + common
+        return Project(name, identity, main_top, slugify(name, identity), "git")
+
+    if start in excluded:
+        return None
+    name = os.path.basename(start) or "project"
+    identity = "dir:" + start
+    return Project(name, identity, start, slugify(name, identity), "dir")
+
+
+class ProjectNotFound(LookupError):
+    """No project matches what the user asked for."""
+
+
+def load_meta(paths: ProjectPaths) -> dict:
+    """``project.json`` (written by the first hook in a project); ``{}`` if missing."""
+    import json
+
+    try:
+        with open(paths.meta, encoding="utf-8") as fh:
+            value = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def list_projects(home: str) -> list[tuple[str, ProjectPaths, dict]]:
+    """Every project folder under the data root: ``(slug, paths, meta)``, sorted by slug."""
+    root = projects_dir(home)
+    try:
+        slugs = sorted(n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n)))
+    except FileNotFoundError:
+        return []
+    return [(s, paths_for(home, s), load_meta(paths_for(home, s))) for s in slugs]
+
+
+def find_project(home: str, selector: str | None, cwd: str) -> tuple[str, str, ProjectPaths]:
+    """``(slug, name, paths)`` for a ``--project`` value (slug, name or path) or, without one,
+    for ``cwd``. Raises ``ProjectNotFound`` with a one-line reason."""
+    if selector:
+        known = list_projects(home)
+        for slug, paths, meta in known:
+            if selector == slug:
+                return slug, str(meta.get("name") or slug), paths
+        named = [(s, p, m) for s, p, m in known if m.get("name") == selector]
+        if len(named) == 1:
+            slug, paths, meta = named[0]
+            return slug, selector, paths
+        if len(named) > 1:
+            choices = ", ".join(s for s, _, _ in named)
+            raise ProjectNotFound(f"project name {selector!r} is ambiguous: use one of {choices}")
+        candidate = os.path.abspath(os.path.expanduser(selector))
+        if not os.path.isdir(candidate):
+            raise ProjectNotFound(f"unknown project {selector!r} (see `aimem projects`)")
+        cwd = candidate
+    project = resolve_project(cwd)
+    if project is None:
+        raise ProjectNotFound(f"{cwd} is not inside a project ($HOME, / and temp roots are not)")
+    paths = paths_for(home, project.slug)
+    if not os.path.isdir(paths.base):
+        raise ProjectNotFound(
+            f"no memory recorded yet for project {project.name!r} ({project.slug})"
+        )
+    return project.slug, project.name, paths
+
+
+def git_branch(cwd: str) -> str | None:
+    """The branch checked out at ``cwd`` by reading ``HEAD`` (no git, no pygit2: hook path)."""
+    directory = os.path.realpath(cwd)
+    while True:
+        dot_git = os.path.join(directory, ".git")
+        if os.path.exists(dot_git):
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+    head_dir = dot_git
+    if os.path.isfile(dot_git):
+        try:
+            with open(dot_git, encoding="utf-8") as fh:
+                first = fh.readline().strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not first.startswith("gitdir:"):
+            return None
+        head_dir = os.path.join(directory, first[len("gitdir:") :].strip())
+    try:
+        with open(os.path.join(head_dir, "HEAD"), encoding="utf-8") as fh:
+            head = fh.readline().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    prefix = "ref: refs/heads/"
+    return head[len(prefix) :] if head.startswith(prefix) else None

@@ -1,0 +1,121 @@
+"""The wiki's git repository, through pygit2 (no git binary, no git config needed).
+
+Every write is one commit with an explicit signature. Files are written to the work tree and
+staged in the index, so plain ``git status`` in the wiki stays clean.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pygit2
+
+SIGNATURE = ("aimem", "aimem@localhost")
+BRANCH = "main"
+
+
+@dataclass(frozen=True)
+class Change:
+    status: str  # A (added), M (modified), D (deleted)
+    path: str
+
+
+def open_repo(wiki_dir: str, create: bool = True) -> pygit2.Repository:
+    """Open the wiki repository, creating it (branch ``main``) when asked."""
+    if os.path.isdir(os.path.join(wiki_dir, ".git")):
+        return pygit2.Repository(wiki_dir)
+    if not create:
+        raise FileNotFoundError(f"no wiki repository at {wiki_dir}")
+    os.makedirs(wiki_dir, exist_ok=True)
+    return pygit2.init_repository(wiki_dir, initial_head=BRANCH)
+
+
+def head_commit(repo: pygit2.Repository) -> str | None:
+    return None if repo.head_is_unborn else str(repo.head.target)
+
+
+def read_file(repo: pygit2.Repository, path: str, commit: str | None = None) -> bytes | None:
+    """A file's bytes at ``commit`` (default HEAD), or ``None``."""
+    ref = commit or head_commit(repo)
+    if ref is None:
+        return None
+    try:
+        blob = repo[ref].peel(pygit2.Commit).tree[path]
+    except KeyError:
+        return None
+    return blob.data if isinstance(blob, pygit2.Blob) else None
+
+
+def commit_files(
+    repo: pygit2.Repository, changes: dict[str, bytes | None], message: str
+) -> str | None:
+    """Write ``changes`` (path -> bytes, ``None`` deletes) and commit them; ``None`` if the tree
+    did not change (so re-running an operation adds no commit)."""
+    workdir = repo.workdir
+    index = repo.index
+    index.read()
+    for rel, data in changes.items():
+        full = os.path.join(workdir, rel)
+        if data is None:
+            if os.path.exists(full):
+                os.remove(full)
+            if rel in index:
+                index.remove(rel)
+            continue
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        tmp = full + ".tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, full)
+        index.add(rel)
+    tree = index.write_tree()
+    parents = [] if repo.head_is_unborn else [repo.head.target]
+    if parents and repo[parents[0]].peel(pygit2.Commit).tree_id == tree:
+        index.write()
+        return None
+    index.write()
+    sig = pygit2.Signature(*SIGNATURE)
+    ref = "HEAD" if not repo.head_is_unborn else f"refs/heads/{BRANCH}"
+    return str(repo.create_commit(ref, sig, sig, message, tree, parents))
+
+
+def changed_paths(repo: pygit2.Repository, old: str | None, new: str | None) -> list[Change]:
+    """Paths that differ between two commits (``old=None``: everything in ``new``)."""
+    if new is None:
+        return []
+    new_tree = repo[new].peel(pygit2.Commit).tree
+    if old is None:
+        return [Change("A", path) for path in iter_tree(repo, new_tree)]
+    old_tree = repo[old].peel(pygit2.Commit).tree
+    diff = repo.diff(old_tree, new_tree)
+    out = []
+    for delta in diff.deltas:
+        status = delta.status_char()
+        if status == "D":
+            out.append(Change("D", delta.old_file.path))
+        elif status == "R":
+            out.append(Change("D", delta.old_file.path))
+            out.append(Change("A", delta.new_file.path))
+        else:
+            out.append(Change("A" if status == "A" else "M", delta.new_file.path))
+    return out
+
+
+def iter_tree(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = ""):
+    """Every blob path under ``tree``."""
+    for entry in tree:
+        path = prefix + entry.name
+        if entry.type_str == "tree":
+            yield from iter_tree(repo, repo[entry.id], path + "/")
+        else:
+            yield path
+
+
+def commit_count(repo: pygit2.Repository) -> int:
+    head = head_commit(repo)
+    if head is None:
+        return 0
+    return sum(1 for _ in repo.walk(head))
