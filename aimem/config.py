@@ -17,7 +17,9 @@ class Settings:
     home: str = ""  # data root; default $XDG_DATA_HOME/aimem
     project: str = ""  # force one project name (AIMEM_PROJECT)
     handoff_max_age_days: float = 7.0  # older offers expire instead of piling up
-    consolidate_wait_seconds: float = 3.0  # SessionStart waits this long for a running consolidation
+    consolidate_wait_seconds: float = (
+        3.0  # SessionStart waits this long for a running consolidation
+    )
     stdin_max_bytes: int = 4 * 1024 * 1024  # a larger hook payload is recorded as "oversized" only
     context_max_chars: int = 8000  # agents cap injected context near 10,000 characters
     log_level: str = "INFO"

@@ -132,7 +132,7 @@ def _git_common_dir(dot_git: str) -> str | None:
 
 
 def resolve_project(cwd: str, env: dict[str, str] | os._Environ | None = None) -> Project | None:
-    """Resolve the project for an absolute ``cwd`` taken from a payload; ``None`` if there is none."""
+    """The project for an absolute ``cwd`` taken from a payload; ``None`` if there is none."""
     env = os.environ if env is None else env
     explicit = (env.get("AIMEM_PROJECT") or "").strip()
     if explicit:

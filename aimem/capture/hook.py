@@ -104,8 +104,9 @@ def run(agent: str, event: str | None, stdin: BinaryIO, stdout: TextIO, settings
     elif kind in ("prompt", "tool_use", "tool_result", "tool_error"):
         state.claim_if_shown(paths.state, observed.session, agent)
     elif kind == "session_end" and written:
-        state.update_session(paths.state, observed.session, agent=agent, status="ended",
-                             ended_ts=time.time())
+        state.update_session(
+            paths.state, observed.session, agent=agent, status="ended", ended_ts=time.time()
+        )
         _spawn_consolidate(settings.home, project.slug, observed.session)
     return "recorded" if written else "duplicate"
 
@@ -119,8 +120,13 @@ def _write_project_meta(path: str, project: object) -> None:
 def _session_start(paths, project_name: str, session: str, agent: str, settings: Settings) -> str:
     entry = state.sessions(paths.state).get(session, {})
     if entry.get("status") in (None, "consolidated"):
-        state.update_session(paths.state, session, agent=agent, status="open",
-                             started_ts=entry.get("started_ts") or time.time())
+        state.update_session(
+            paths.state,
+            session,
+            agent=agent,
+            status="open",
+            started_ts=entry.get("started_ts") or time.time(),
+        )
     state.wait_for_consolidation(paths.state, session, settings.consolidate_wait_seconds)
     offer = state.current_offer(paths.state, settings.handoff_max_age_days)
     page = None

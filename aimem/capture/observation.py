@@ -77,7 +77,9 @@ def _capped(name: str, value: object) -> object:
     return value
 
 
-def build(agent: str, event: str, observed: Observed, project: str, ts: float | None = None) -> dict:
+def build(
+    agent: str, event: str, observed: Observed, project: str, ts: float | None = None
+) -> dict:
     """The journal record for ``observed``: redacted, capped, with its idempotency id."""
     ts = time.time() if ts is None else ts
     record: dict[str, object] = {
@@ -109,7 +111,8 @@ def encode(record: dict) -> bytes:
             if isinstance(value, str):
                 record[name] = excerpt(value, min(cap, len(value)))
         if isinstance(record.get("files"), list):
-            record["files"] = record["files"][:20]
+            files = record["files"][:20]
+            record["files"] = [excerpt(f, cap) if isinstance(f, str) else f for f in files]
         record["truncated"] = True
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         line += b"\n"

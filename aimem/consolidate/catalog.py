@@ -78,7 +78,7 @@ def render_brief(project: str, entries: list[Entry], max_recent: int = 5) -> str
         lines.append("Rules, decisions and gotchas:")
         lines += [f"- [{e.type}] {e.title} ({e.path})" for e in durable[:10]]
     lines.append(
-        "Search it with `aimem search \"QUERY\"` or the MCP tool `memory_query`; "
+        'Search it with `aimem search "QUERY"` or the MCP tool `memory_query`; '
         "read a page with `aimem show PATH`."
     )
     return "\n".join(lines) + "\n"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+
+from aimem.capture.journal import short_session_id
 
 TOOL_KINDS = ("tool_use", "tool_result", "tool_error")
 
@@ -52,9 +53,7 @@ class SessionDigest:
 
     @property
     def short_id(self) -> str:
-        # UUIDv7 ids (Codex) share their leading timestamp digits; the tail is the random part.
-        clean = re.sub(r"[^A-Za-z0-9]", "", self.session)
-        return (clean[-8:] or "session").lower()
+        return short_session_id(self.session)
 
     @property
     def date(self) -> str:

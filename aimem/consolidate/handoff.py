@@ -60,8 +60,10 @@ def next_steps(d: SessionDigest) -> list[str]:
                 in_list = False
     if not steps and d.calls and d.calls[-1].ok is False:
         last = d.calls[-1]
-        steps.append(f"The last tool call failed: fix `{one_line(last.input, 160)}` "
-                     f"({one_line(last.detail, 160)}).")
+        steps.append(
+            f"The last tool call failed: fix `{one_line(last.input, 160)}` "
+            f"({one_line(last.detail, 160)})."
+        )
     if not steps and d.prompts and not d.answered_last_prompt:
         steps.append("Finish the last request above.")
     unique: list[str] = []

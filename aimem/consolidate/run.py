@@ -52,11 +52,16 @@ def consolidate_session(paths: ProjectPaths, project_name: str, session: str) ->
             log.warning("session %s: unparsable journal lines skipped: %s", session, read.bad_lines)
         d = digest(read.records)
         if d is None or d.empty:
-            state.update_session(paths.state, session, status="consolidated", page=None,
-                                 consolidated_ts=time.time())
-            return Result(session, "empty", observations=len(read.records),
-                          skipped_lines=skipped)
-        result = _commit_session(paths, project_name, d)
+            state.update_session(
+                paths.state, session, status="consolidated", page=None, consolidated_ts=time.time()
+            )
+            return Result(session, "empty", observations=len(read.records), skipped_lines=skipped)
+        try:
+            result = _commit_session(paths, project_name, d)
+        except Exception as exc:
+            # Leave a trace for `aimem status` and let `--pending` retry it later.
+            state.update_session(paths.state, session, status="failed", error=str(exc)[:500])
+            raise
         result.skipped_lines = skipped
         return result
 
@@ -82,14 +87,17 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
     if not pending:
         _finish(paths, project_name, d, entries, None)
         return Result(d.session, "unchanged", observations=d.observations)
-    line = (f"{iso(time.time())} consolidate {d.agent} session {d.short_id}: "
-            + ", ".join(sorted(p for p in pending if p != "index.md")))
+    line = f"{iso(time.time())} consolidate {d.agent} session {d.short_id}: " + ", ".join(
+        sorted(p for p in pending if p != "index.md")
+    )
     current_log = wikirepo.read_file(repo, "log.md")
     pending["log.md"] = catalog.append_log(
         current_log.decode("utf-8") if current_log else None, line
     ).encode("utf-8")
-    message = (f"consolidate: {d.agent} session {d.short_id} ({d.observations} observations)\n\n"
-               f"{d.title}\n")
+    message = (
+        f"consolidate: {d.agent} session {d.short_id} ({d.observations} observations)\n\n"
+        f"{d.title}\n"
+    )
     commit = wikirepo.commit_files(repo, pending, message)
     sync_index(paths.index, paths.wiki)
     if handoff_changed:
@@ -106,8 +114,9 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
         with state.state_lock(paths.state):
             state.write_json_atomic(state.handoff_path(paths.state), offer)
     _finish(paths, project_name, d, entries, commit)
-    return Result(d.session, "committed" if commit else "unchanged", commit,
-                  sorted(pending), d.observations)
+    return Result(
+        d.session, "committed" if commit else "unchanged", commit, sorted(pending), d.observations
+    )
 
 
 def _handoff_for(repo, d: SessionDigest) -> tuple[Page, bool]:
@@ -145,22 +154,34 @@ def _catalog_entries(paths: ProjectPaths, new_pages: list[Page]) -> list[catalog
     finally:
         conn.close()
     for page in new_pages:
-        rows[page.path] = catalog.Entry(page.path, page.title, page.type,
-                                        str(page.meta.get("updated", "")))
+        rows[page.path] = catalog.Entry(
+            page.path, page.title, page.type, str(page.meta.get("updated", ""))
+        )
     return list(rows.values())
 
 
-def _finish(paths: ProjectPaths, project_name: str, d: SessionDigest,
-            entries: list[catalog.Entry], commit: str | None) -> None:
+def _finish(
+    paths: ProjectPaths,
+    project_name: str,
+    d: SessionDigest,
+    entries: list[catalog.Entry],
+    commit: str | None,
+) -> None:
     brief = catalog.render_brief(project_name, entries)
     os.makedirs(paths.state, exist_ok=True)
     tmp = os.path.join(paths.state, f"brief.md.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(brief)
     os.replace(tmp, os.path.join(paths.state, "brief.md"))
-    state.update_session(paths.state, d.session, agent=d.agent, status="consolidated",
-                         consolidated_ts=time.time(), commit=commit,
-                         page=session_path(d))
+    state.update_session(
+        paths.state,
+        d.session,
+        agent=d.agent,
+        status="consolidated",
+        consolidated_ts=time.time(),
+        commit=commit,
+        page=session_path(d),
+    )
 
 
 STALE_AFTER = 30 * 60  # an open session silent this long is treated as over
@@ -181,8 +202,10 @@ def pending_sessions(paths: ProjectPaths, now: float | None = None) -> list[str]
             continue
         if entry.get("status") == "open" and now - mtime < STALE_AFTER:
             continue
-        if entry.get("status") != "consolidated" or not isinstance(done, (int, float)) or (
-            mtime > done
+        if (
+            entry.get("status") != "consolidated"
+            or not isinstance(done, (int, float))
+            or (mtime > done)
         ):
             out.append(session)
     return out

@@ -87,5 +87,10 @@ def session_page(d: SessionDigest) -> Page:
         lines += ["", "## Compaction summaries", ""]
         for summary in d.compactions:
             lines += [quote_block(summary, 2000), ""]
-    lines += ["", "## Last message", "", quote_block(d.last_message) if d.last_message else "(none)"]
+    lines += [
+        "",
+        "## Last message",
+        "",
+        quote_block(d.last_message) if d.last_message else "(none)",
+    ]
     return Page(path=session_path(d), meta=meta, body="\n".join(lines) + "\n")

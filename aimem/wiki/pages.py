@@ -25,8 +25,16 @@ TYPE_DIRS = {
 # Pages the catalogue and the index skip: they are about the wiki, not memories.
 SPECIAL_PAGES = ("index.md", "log.md")
 KEY_ORDER = (
-    "title", "type", "created", "updated", "tags", "salience", "pinned", "sources",
-    "supersedes", "status",
+    "title",
+    "type",
+    "created",
+    "updated",
+    "tags",
+    "salience",
+    "pinned",
+    "sources",
+    "supersedes",
+    "status",
 )
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._ -]*$")
 

@@ -23,8 +23,10 @@ def register(app: typer.Typer) -> None:
     def search(
         query: str = typer.Argument(..., help="Words to look for; any text is accepted."),
         type_: str = typer.Option(
-            None, "--type", "-t", help="Only pages of this type: rule, decision, gotcha, "
-            "concept, handoff, session."
+            None,
+            "--type",
+            "-t",
+            help="Only pages of this type: rule, decision, gotcha, concept, handoff, session.",
         ),
         limit: int = typer.Option(10, "--limit", "-n", min=1, max=100, help="Most results."),
         project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
@@ -56,13 +58,19 @@ def register(app: typer.Typer) -> None:
             console.print(f"no results for {query!r}")
             return
         for hit in hits:
-            console.print(f"[bold]{hit.title}[/]  [dim]{hit.type} · {hit.path} · {hit.score:.2f}[/]")
+            console.print(
+                f"[bold]{hit.title}[/]  [dim]{hit.type} · {hit.path} · {hit.score:.3g}[/]"
+            )
             console.print("  " + _bold_hits(hit.snippet))
 
     @app.command()
     def reindex(
-        full: bool = typer.Option(False, "--full", help="Rebuild from scratch instead of "
-                                  "applying the git diff since the last indexed commit."),
+        full: bool = typer.Option(
+            False,
+            "--full",
+            help="Rebuild from scratch instead of "
+            "applying the git diff since the last indexed commit.",
+        ),
         project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
@@ -76,7 +84,8 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(result.__dict__)
             return
+        verb = "rebuilt" if result.full else "updated"
         typer.echo(
-            f"{'rebuilt' if result.full else 'updated'} index at {(result.head or 'no commit')[:10]}:"
+            f"{verb} index at {(result.head or 'no commit')[:10]}:"
             f" {result.added} added, {result.updated} updated, {result.deleted} deleted"
         )

@@ -10,8 +10,11 @@ from aimem.cli.context import PROJECT_HELP, CliError, print_json, select_project
 def register(app: typer.Typer) -> None:
     @app.command()
     def show(
-        page: str = typer.Argument(..., help="Page path inside the wiki, e.g. "
-                                   "handoffs/2026-11/2026-11-23-ab12cd34.md ('.md' optional)."),
+        page: str = typer.Argument(
+            ...,
+            help="Page path inside the wiki, e.g. "
+            "handoffs/2026-11/2026-11-23-ab12cd34.md ('.md' optional).",
+        ),
         project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print path, front matter and body."),
     ) -> None:

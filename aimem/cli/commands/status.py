@@ -35,7 +35,8 @@ def project_status(slug: str, name: str, paths) -> dict:  # noqa: ANN001
         "sessions": by_status,
         "pending": pending_sessions(paths),
         "handoff": {k: offer.get(k) for k in ("path", "status", "from_agent", "created")}
-        if offer else None,
+        if offer
+        else None,
         "index": index_status(paths.index, paths.wiki),
     }
 
@@ -58,15 +59,20 @@ def register(app: typer.Typer) -> None:
         table = Table(show_header=False, box=None)
         table.add_row("project", f"{info['project']} ({info['slug']})")
         table.add_row("wiki", f"{info['wiki']} ({info['commits']} commits)")
-        table.add_row("pages indexed", str(info["index"]["pages"])
-                      + ("" if info["index"]["up_to_date"] else " (behind the wiki: run "
-                         "`aimem reindex`)"))
-        table.add_row("sessions", ", ".join(f"{n} {s}" for s, n in info["sessions"].items())
-                      or "none")
+        table.add_row(
+            "pages indexed",
+            str(info["index"]["pages"])
+            + ("" if info["index"]["up_to_date"] else " (behind the wiki: run `aimem reindex`)"),
+        )
+        table.add_row(
+            "sessions", ", ".join(f"{n} {s}" for s, n in info["sessions"].items()) or "none"
+        )
         table.add_row("pending", ", ".join(info["pending"]) or "none")
         offer = info["handoff"]
-        table.add_row("handoff", f"{offer['status']}: {offer['path']} (from {offer['from_agent']})"
-                      if offer else "none")
+        table.add_row(
+            "handoff",
+            f"{offer['status']}: {offer['path']} (from {offer['from_agent']})" if offer else "none",
+        )
         Console().print(table)
 
     @app.command()
@@ -76,8 +82,15 @@ def register(app: typer.Typer) -> None:
         """List every project with memory under the data root."""
         rows = []
         for slug, paths, meta in list_projects(settings().home):
-            rows.append({"slug": slug, "name": meta.get("name", slug), "root": meta.get("root"),
-                         "source": meta.get("source"), "data": paths.base})
+            rows.append(
+                {
+                    "slug": slug,
+                    "name": meta.get("name", slug),
+                    "root": meta.get("root"),
+                    "source": meta.get("source"),
+                    "data": paths.base,
+                }
+            )
         if json_out:
             print_json(rows)
             return
