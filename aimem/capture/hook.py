@@ -8,26 +8,26 @@ could misread, and one line in the log file.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import sys
 import time
-from typing import BinaryIO, TextIO
 
 from aimem.capture import journal, observation, state
 from aimem.capture.adapters import load as load_adapter
 from aimem.capture.context import build_context, read_wiki_page
 from aimem.config import Settings, load_settings
 from aimem.logfile import hook_log, log_path
-from aimem.project import git_branch, paths_for, resolve_project
+from aimem.project import Project, git_branch, paths_for, resolve_project
 
 USAGE = "usage: aimem hook <agent> [<event>]  (reads the agent's hook payload on stdin)"
 _CHUNK = 1 << 20
 _SALVAGE = re.compile(rb'"(session_id|cwd|hook_event_name)"\s*:\s*"((?:[^"\\]|\\.){1,1024})"')
 
 
-def read_stdin(stream: BinaryIO, limit: int) -> tuple[bytes, int]:
+def read_stdin(stream: io.BufferedIOBase, limit: int) -> tuple[bytes, int]:
     """Up to ``limit`` bytes kept, the rest drained (so the agent never gets a broken pipe);
     returns the kept bytes and the total size."""
     kept = stream.read(limit + 1) or b""
@@ -52,7 +52,7 @@ def salvage(head: bytes) -> dict:
     return found
 
 
-def run(agent: str, event: str | None, stdin: BinaryIO, stdout: TextIO, settings: Settings) -> str:
+def run(agent: str, event: str | None, stdin: io.BufferedIOBase, stdout: io.TextIOBase, settings: Settings) -> str:
     """Handle one hook call; returns a short outcome (for the log and the tests)."""
     adapter = load_adapter(agent)
     if adapter is None:
@@ -111,10 +111,8 @@ def run(agent: str, event: str | None, stdin: BinaryIO, stdout: TextIO, settings
     return "recorded" if written else "duplicate"
 
 
-def _write_project_meta(path: str, project: object) -> None:
-    from dataclasses import asdict
-
-    state.write_json_atomic(path, {**asdict(project), "created": state.now_iso()})
+def _write_project_meta(path: str, project: Project) -> None:
+    state.write_json_atomic(path, {**project.as_dict(), "created": state.now_iso()})
 
 
 def _session_start(paths, project_name: str, session: str, agent: str, settings: Settings) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from dataclasses import dataclass, field
 
 _TAIL = 72 * 1024  # > the 64 KiB line cap: the window always reaches the previous newline
 SESSION_ID_MAX = 128
@@ -64,12 +63,16 @@ def append_line(path: str, line: bytes, record_id: str | None = None) -> bool:
         os.close(fd)  # closing releases the flock
 
 
-@dataclass
 class JournalRead:
-    records: list[dict] = field(default_factory=list)
-    torn_tail: bool = False
-    bad_lines: list[int] = field(default_factory=list)  # 1-based line numbers that did not parse
-    duplicates: int = 0
+    """What ``read_journal`` found (a plain class: ``dataclasses`` is too slow to import here)."""
+
+    __slots__ = ("records", "torn_tail", "bad_lines", "duplicates")
+
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+        self.torn_tail = False
+        self.bad_lines: list[int] = []  # 1-based numbers of lines that did not parse
+        self.duplicates = 0
 
 
 def read_journal(path: str) -> JournalRead:

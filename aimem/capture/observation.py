@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 
 from aimem._hash import short_hash
 from aimem.capture.redact import redact
@@ -47,15 +46,22 @@ _LONG_TEXT = ("text", "message", "summary")
 _EXCERPTS = ("input", "output", "error")
 
 
-@dataclass
 class Observed:
-    """What an adapter extracted from one payload, before redaction and caps."""
+    """What an adapter extracted from one payload, before redaction and caps (a plain class:
+    ``dataclasses`` is too slow to import on the hook path)."""
 
-    kind: str
-    session: str
-    cwd: str
-    fields: dict[str, object] = field(default_factory=dict)
-    key: str = ""  # what makes a replay of the same hook recognisable (tool-use id, prompt id...)
+    __slots__ = ("kind", "session", "cwd", "fields", "key")
+
+    def __init__(self, kind: str, session: str, cwd: str,
+                 fields: dict[str, object] | None = None, key: str = "") -> None:
+        self.kind = kind
+        self.session = session
+        self.cwd = cwd
+        self.fields: dict[str, object] = fields if fields is not None else {}
+        self.key = key  # what makes a replayed hook recognisable (tool-use id, prompt id...)
+
+    def __repr__(self) -> str:
+        return f"Observed({self.kind!r}, {self.session!r}, fields={self.fields!r})"
 
 
 def excerpt(text: str, cap: int) -> str:

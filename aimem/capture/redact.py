@@ -1,34 +1,38 @@
 """Secret redaction for everything the hook writes.
 
-Secrets are redacted *before* anything reaches the journal, the log or the wiki: a credential
-that an agent printed, pasted or passed to a tool must never be persisted, let alone committed to
-a shared git repository. Redaction also runs *before* truncation, on the full string, so a cut
-can never leave half a secret behind (a half key is still a leak, and it no longer matches).
+Secrets are redacted *before* anything reaches the journal, the log or the wiki: a credential that
+an agent printed, pasted or passed to a tool must never be persisted, let alone committed to a
+shared git repository. Redaction also runs *before* truncation, on the full string, so a cut can
+never leave half a secret behind (half a key is still a leak, and it no longer looks like one).
 
-Every secret is replaced by :data:`REDACTED` (``"[REDACTED]"``, no kind suffix: the marker is
-stable, so ``redact`` is idempotent and the output never says more than "something was here").
-Where context helps the reader, the harmless part around the secret is kept::
+A secret is replaced by :data:`REDACTED` (``"[REDACTED]"``, no kind suffix). What identifies the
+kind of secret without revealing it is kept: a key name, a URL's user, a token's public prefix::
 
-    password=hunter2                      ->  password=[REDACTED]
-    "client_secret": "abc"                ->  "client_secret": "[REDACTED]"
-    Authorization: Bearer abc.def         ->  Authorization: Bearer [REDACTED]
-    https://bob:pw@db.example/x           ->  https://bob:[REDACTED]@db.example/x
-    https://hooks.slack.com/services/T/B  ->  https://hooks.slack.com/services/[REDACTED]
+    password=hunter2                    ->  password=[REDACTED]
+    "client_secret": "abc"              ->  "client_secret": "[REDACTED]"
+    --password hunter2                  ->  --password [REDACTED]
+    Authorization: Bearer abc.def       ->  Authorization: Bearer [REDACTED]
+    https://bob:pw@db.example/x         ->  https://bob:[REDACTED]@db.example/x
+    https://hooks.slack.com/services/…  ->  https://hooks.slack.com/services/[REDACTED]
+    sk-ant-api03-… / sk-proj-…          ->  sk-[REDACTED]
+    ghp_… github_pat_… glpat-… xoxb-…   ->  ghp_[REDACTED] github_pat_[REDACTED] …
+    AKIA… AIza… sk_live_… eyJ….eyJ….…   ->  AKIA[REDACTED] AIza[REDACTED] sk_live_[REDACTED] eyJ[REDACTED]
+    -----BEGIN … PRIVATE KEY----- … END ->  [REDACTED]  (to the end of the text if END is missing)
 
-Families: private-key PEM blocks (to the END line, or to the end of the text when it is
-missing), Anthropic/OpenAI ``sk-`` keys, Google ``AIza`` keys, AWS access key ids, GitHub,
-GitLab, Slack (tokens and webhooks), Discord webhooks, Stripe, npm, PyPI, Hugging Face and
-SendGrid tokens, JWTs, ``Authorization``/``Bearer`` credentials, passwords inside URLs, and the
-value of any ``key=value`` / ``key: value`` / ``"key": "value"`` / ``--key value`` assignment
-whose key names a secret (password, passwd, passphrase, pass, secret, token, api key,
-secret/private/access... key, auth). Values that carry no secret stay: empty values,
-``$ENV`` / ``${ENV}`` / ``%ENV%`` references, ``<placeholders>``, ``****``, null/None/true/false,
-type annotations (``password: str``), function calls and ``token = self.token``.
+Assignments are recognised in ``key=value``, ``key: value``, ``"key": "value"`` (also inside an
+escaped JSON string), ``key := value``, ``key => value`` and ``key: str = value`` forms when the
+key ends with password, passwd, passphrase, pass (as a word), secret, token, api key, access key or
+secret key, in any case and glued to any prefix (``DB_PASSWORD``, ``clientSecret``, ``x-api-key``),
+but not ``tokens``, ``token_count`` or ``secretary``. Values that hold no secret are left alone:
+empty values, ``$VAR`` / ``${VAR}`` / ``%VAR%`` references, ``<placeholders>``, ``****``,
+null/None/true/false, type annotations (``password: str``), calls and ``self.token``-like
+attributes. :func:`redact` is idempotent: its output never matches again.
 
-This module is on the hook fast path: it imports only :mod:`re` and compiles a single
-alternation once, at import. Every repetition is either bounded, possessive or anchored by a
-look-behind that only lets a match start at the beginning of a token, so the scan stays linear
-even on adversarial input.
+This module is on the hook fast path: it imports :mod:`re` only and compiles one regular
+expression, once. Every match starts at one of a few rare anchor characters (the ``k`` of
+``token``, the ``c`` of ``secret``, the ``B`` of ``BEGIN``...), so the C scanner skips everything
+else, and the anchor is checked against what precedes it with fixed-width look-behinds. Every
+repetition is bounded, possessive or confined to one token, so the scan stays linear on any input.
 """
 
 import re
@@ -37,107 +41,89 @@ __all__ = ["REDACTED", "contains_secret", "redact", "redact_obj"]
 
 REDACTED = "[REDACTED]"
 
-# A look-behind that lets a token-like secret start only at the beginning of a token.
-_START = r"(?<![A-Za-z0-9_\-])"
+# An unquoted value character, and "the value ends here".
+_V = r"[^\s\"'`,;&<>()\[\]{}\\]"
+_VEND = rf"(?!{_V})"
 
-# Key words that make an assignment's value a secret. ``_KEY_ANY`` may be glued to any prefix
-# (``dbPassword``, ``GITHUB_TOKEN``, ``clientSecret``, ``x-api-key``) but must end the key, so
-# ``tokens``, ``token_count`` and ``secretary`` do not qualify; ``_KEY_WORD`` must also start a
-# word (``DB_PASS`` but not ``bypass`` / ``compass``).
-_KEY_ANY = (
-    r"password|passwd|passphrase|secret|token|api[_.\-]?key"
-    r"|(?:secret|private|access|signing|encryption|master|client)[_.\-]?key"
-)
-_KEY_WORD = r"pass|auth"
-_KEYWORD = rf"(?:{_KEY_ANY}|(?<![A-Za-z0-9])(?:{_KEY_WORD}))"
-
-# Characters of an unquoted assignment value, and a check that a value has ended.
-_BARE = r"[^\s\"'`,;&<>()\[\]{}\\]"
-_END = rf"(?!{_BARE})"
-
-_KV = (
-    rf"(?i:(?:(?<=--)(?P<kvflag>))?(?P<kvkey>{_KEYWORD}))"
-    r"(?:\\?[\"'])?"  # the closing quote of a quoted (or JSON-escaped) key
-    r"[ \t]*"
-    r"(?:"
-    r":[ \t]*[A-Za-z_][A-Za-z0-9_.\[\]|]{0,60}+[ \t]+=(?!=)"  # password: str = ...
-    r"|:=|=>|=(?!=)|:(?![:=])"
-    r"|(?(kvflag)[ \t](?!-)|(?!))"  # --password value
-    r")[ \t]*"
-    r"(?>(?:\\?[\"'])?)"  # the opening quote of the value, if any
-    r"(?>(?:(?i:bearer|basic)[ \t]+)?)"  # auth: Bearer <value>
-    r"(?!"  # values that are no secret:
-    r"\[REDACTED"
-    rf"|\$\{{?[A-Za-z_][A-Za-z0-9_]*\}}?{_END}"  # $TOKEN, ${TOKEN}
-    r"|\$\{\{"  # ${{ secrets.TOKEN }}
-    rf"|%[A-Za-z_][A-Za-z0-9_]*%{_END}"  # %TOKEN%
-    rf"|\*+{_END}"  # ****
-    rf"|(?i:null|none|nil|undefined|true|false){_END}"
-    rf"|(?:str|bytes|int|bool|string|SecretStr|Optional|Any){_END}"  # type annotations
-    r"|[A-Za-z_][A-Za-z0-9_.]*[(\[]"  # a call or a subscript: getpass(), os.environ[...]
-    rf"|(?:[A-Za-z_][A-Za-z0-9_]*\.)*(?i:(?P=kvkey)){_END}"  # token = self.token
-    r")"
-    r"(?P<kv>"
-    r"(?<=\\\")[^\\\"\r\n]++"  # \"value\" inside an escaped JSON string
+# After a secret-naming key: separator, then the value (the named group ``secret``).
+_ASSIGNMENT = (
+    r"(?:(?:(?<=--password)|(?<=--passwd)|(?<=--token)|(?<=--secret)|(?<=--api-key))(?P<flag>))?"
+    r"(?:\\?[\"'])?[ \t]*"  # the closing quote of a quoted (or JSON-escaped) key
+    r"(?::[ \t]*[A-Za-z_][\w.\[\]|]{0,40}+[ \t]+=(?!=)"  # password: str = ...
+    r"|:=|=>|=(?!=)|:(?![:=])|(?(flag)[ \t](?![-\s])|(?!)))"  # or --password value
+    r"[ \t]*(?>(?:\\?[\"'])?)(?>(?:(?i:bearer|basic) +)?)"  # opening quote, auth scheme
+    r"(?!\[REDACTED|\$[{(A-Za-z_]|%\w+%|[A-Za-z_][\w.]*[(\[]"  # no secret: refs, calls,
+    r"|(?:self|this|cls|config|settings|args|env)\."  # attributes,
+    rf"|(?:\*+|null|None|nil|true|false|True|False|str|int|bool|bytes|string){_VEND})"  # types
+    r"(?P<secret>(?<=\\\")[^\\\"\r\n]++"  # \"value\" inside an escaped JSON string
     r"|(?<=[^\\]\")(?:[^\"\\\r\n]|\\.)++"  # "value"
     r"|(?<=')(?:[^'\\\r\n]|\\.)++"  # 'value'
-    rf"|(?<![\"']){_BARE}++"  # value
-    r")"
+    rf"|(?<![\"']){_V}++)"  # value
 )
 
-# One alternation; in each branch the capturing group that closes last is the secret itself and
-# whatever the branch matched around it is kept (see ``_replace``).
-_BRANCHES = (
-    # -----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |PGP ]PRIVATE KEY[ BLOCK]----- ... END (or end).
-    r"(?P<pem>-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-    r"[\s\S]*?(?:-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----|\Z))",
-    # Anthropic sk-ant-api03-..., OpenAI sk-..., sk-proj-..., sk-svcacct-... (has a digit).
-    rf"(?P<sk>{_START}sk-(?=[A-Za-z_\-]*+[0-9])[A-Za-z0-9_\-]{{20,}})",
-    r"(?P<google>AIza[0-9A-Za-z_\-]{35})",
-    r"(?P<aws>(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9]))",
-    r"(?P<github>(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}))",
-    rf"(?P<gitlab>{_START}gl(?:pat|dt|rt|ptt|cbt|soat|ft|oas|imt)-[A-Za-z0-9_\-]{{20,}}"
-    r"(?:\.[A-Za-z0-9_\-]+)*)",
-    rf"(?P<slack>{_START}(?:xox[abeoprs]-[A-Za-z0-9\-]{{10,}}|xapp-[0-9]-[A-Za-z0-9\-]{{10,}}))",
-    r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<slackhook>[A-Za-z0-9_/\-]+)",
-    r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/"
-    r"(?P<discordhook>[0-9]+/[A-Za-z0-9_\-]+)",
-    r"(?P<stripe>(?<![A-Za-z0-9_])(?:(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}"
-    r"|whsec_[A-Za-z0-9]{20,}))",
-    r"(?P<npm>(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36,})",
-    r"(?P<pypi>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})",
-    r"(?P<huggingface>(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,})",
-    r"(?P<sendgrid>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})",
-    # header.payload.signature, the header being base64url JSON: always "eyJ".
-    rf"(?P<jwt>{_START}eyJ[A-Za-z0-9_\-]{{8,}}+\.[A-Za-z0-9_\-]{{8,}}+\.[A-Za-z0-9_\-]*)",
-    # Authorization: Bearer <token> / Basic <b64> / token <t> (also JSON-quoted).
-    rf"{_START}(?i:(?:proxy-)?authorization)[\"']?[ \t]*[:=][ \t]*[\"']?"
-    r"(?>(?:(?i:bearer|basic|token|bot|digest|negotiate|ntlm|apikey)[ \t]+)?)"
-    r"(?P<authorization>[A-Za-z0-9._~+/=\-:]+)",
-    # A bare "Bearer <token>" wherever it appears.
-    rf"{_START}(?i:bearer)[ \t]+(?P<bearer>(?=[A-Za-z._~+/\-]*+[0-9])[A-Za-z0-9._~+/\-]{{16,}}=*)",
-    # scheme://user:password@host -- only the password goes.
-    r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,30}+://[^\s/?#@:\"'<>]{0,256}+:"
-    r"(?!\[REDACTED\]@|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?@)"
-    r"(?P<url>[^\s/@\"'<>]{1,256}+)(?=@)",
-    _KV,
+# Each alternative starts right after its anchor character (the class in front of them all) with
+# a literal or a class, so trying the ones that cannot match costs almost nothing.
+_ALTERNATIVES = (
+    # B: -----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |PGP ]PRIVATE KEY[ BLOCK]----- to END or the end.
+    r"EGIN(?<=-----BEGIN)[ A-Z0-9]{0,40}PRIVATE KEY[ A-Z]{0,6}-----"
+    r"(?P<private_key>[\s\S]*?(?:-----END[ A-Z0-9]{0,60}+-----|\Z))",
+    # k: Anthropic sk-ant-api03-..., OpenAI sk-..., sk-proj-..., sk-svcacct-... (with a digit).
+    r"-(?<![\w-]sk-)(?<=sk-)(?P<sk>(?=[A-Za-z_-]*+\d)[\w-]{20,})",
+    # k: Stripe secret / restricted / publishable keys.
+    r"_(?<![\w][srp]k_)(?<=[srp]k_)(?:live|test)_(?P<stripe>[A-Za-z0-9]{10,})",
+    # A: Google API keys, AWS access key ids.
+    r"Iza(?P<google>[\w-]{35})",
+    r"[KS]IA(?<![A-Za-z0-9]A...)(?P<aws>[A-Z0-9]{16})(?![A-Za-z0-9])",
+    # g: GitHub classic and fine-grained tokens, GitLab personal access tokens.
+    r"h[pousr]_(?<![\w]gh._)(?P<github>[A-Za-z0-9]{30,})",
+    r"ithub_pat_(?<![\w]github_pat_)(?P<github_pat>\w{30,})",
+    r"lpat-(?<![\w-]glpat-)(?P<gitlab>[\w-]{20,})",
+    # x: Slack bot / user / app tokens.
+    r"ox[abeoprs]-(?<![\w-]xox.-)(?P<slack>[A-Za-z0-9-]{10,})",
+    # y: JWT header.payload.signature; the header is base64url JSON, so it starts with eyJ.
+    r"J(?<![\w-]eyJ)(?<=eyJ)(?P<jwt>[\w-]{8,}+\.[\w-]{8,}+\.[\w-]*)",
+    # z: Authorization / Proxy-Authorization: [scheme] <credentials>.
+    r"[aA](?i:tion(?<=authorization)(?<![a-z0-9]authorization))[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?>(?:(?i:bearer|basic|token|bot|digest) +)?)(?P<authorization>[\w.~+/=:-]{6,})",
+    # :: Slack webhooks, passwords in URLs (scheme://user:password@host).
+    r"//(?<=://)(?:hooks\.slack\.com/\w+/(?P<slack_webhook>[\w/-]+)"
+    r"|[^\s/?#@:\"'<>]{0,256}+:(?![$\[])(?P<url_password>[^\s/@\"'<>]{1,256}+)(?=@))",
+    # p c k: a key naming a secret (anchored on its p, c or k), then the assignment.
+    r"(?:[aA](?i:(?<=pa)ss(?:word|wd|phrase|(?<![a-z0-9]pass)))"
+    r"|[rR](?i:(?<=secr)et)"
+    r"|[eE](?i:n(?<=token)|y(?:(?<=apikey)|(?<=api[_.-]key)|(?<=accesskey|secretkey)"
+    r"|(?<=(?:access|secret)[_.-]key))))" + _ASSIGNMENT,
 )
-_PATTERN = re.compile("|".join(_BRANCHES), re.ASCII)
+_PATTERN = re.compile(r"[BkKAgxyzZ:pPcC](?:" + "|".join(_ALTERNATIVES) + ")", re.ASCII)
 
-# A dict key that names a secret (its string value is redacted whole by ``redact_obj``).
-_SECRET_KEY = re.compile(rf"(?i:{_KEYWORD})\Z", re.ASCII)
+# Dict keys whose string values redact_obj replaces whole (lower case, matched as suffixes).
+_SECRET_KEYS = tuple(
+    ["password", "passwd", "passphrase", "secret", "token", "apikey"]
+    + [f"{word}{sep}key" for word in ("api", "access", "secret") for sep in ("", "_", "-", ".")]
+)
+_SECRET_WORDS = ("pass", "auth")  # whole words only: not "bypass" or "author"
 
 
-def _replace(match: re.Match[str]) -> str:
-    text = match.string
-    start, end = match.span()
-    secret_start, secret_end = match.span(match.lastindex or 0)
-    return text[start:secret_start] + REDACTED + text[secret_end:end]
+def _secrets(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for match in _PATTERN.finditer(text):
+        kind = match.lastgroup
+        start = match.start() - 5 if kind == "private_key" else match.start(kind)
+        spans.append((start, match.end()))
+    return spans
 
 
 def redact(text: str) -> str:
-    """``text`` with every secret replaced by :data:`REDACTED` (idempotent)."""
-    return _PATTERN.sub(_replace, text)
+    """``text`` with every secret replaced by :data:`REDACTED`; ``redact(redact(x)) == redact(x)``."""
+    pieces = []
+    last = 0
+    for start, end in _secrets(text):
+        pieces += (text[last:start], REDACTED)
+        last = end
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def contains_secret(text: str) -> bool:
@@ -145,32 +131,37 @@ def contains_secret(text: str) -> bool:
     return _PATTERN.search(text) is not None
 
 
-def _is_secret_value(value: str) -> bool:
-    stripped = value.strip()
-    return bool(stripped) and not stripped.startswith(("$", REDACTED))
+def _is_secret_key(key: str) -> bool:
+    key = key.lower()
+    if key.endswith(_SECRET_KEYS):
+        return True
+    for word in _SECRET_WORDS:
+        if key.endswith(word) and (len(key) == len(word) or not key[-len(word) - 1].isalnum()):
+            return True
+    return False
 
 
 def redact_obj(value: object) -> object:
     """Redact every ``str`` inside nested dicts, lists and tuples; other values are returned as-is.
 
     Dict keys are kept. A non-empty string stored under a key that names a secret
-    (``{"password": "hunter2"}``) is replaced whole, since it has no ``key=`` context of its own.
+    (``{"password": "hunter2"}``) is replaced whole: it has no ``key=`` context of its own.
     """
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {
-            key: REDACTED
-            if isinstance(key, str)
-            and isinstance(item, str)
-            and _is_secret_value(item)
-            and _SECRET_KEY.search(key)
-            else redact_obj(item)
-            for key, item in value.items()
-        }
+        return {key: _redact_item(key, item) for key, item in value.items()}
     if isinstance(value, list):
         return [redact_obj(item) for item in value]
     if isinstance(value, tuple):
         items = [redact_obj(item) for item in value]
         return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
     return value
+
+
+def _redact_item(key: object, item: object) -> object:
+    if isinstance(key, str) and isinstance(item, str) and _is_secret_key(key):
+        stripped = item.strip()
+        if stripped and not stripped.startswith(("$", "<", REDACTED)):
+            return REDACTED
+    return redact_obj(item)

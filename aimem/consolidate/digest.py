@@ -93,7 +93,9 @@ def digest(records: list[dict]) -> SessionDigest | None:
         ended=_ts(records[-1]),
         observations=len(records),
     )
-    open_calls: dict[tuple[str, str], ToolCall] = {}
+    # Started calls waiting for their result, oldest first per (tool, input): parallel identical
+    # calls each get one result instead of the later start shadowing the earlier one.
+    open_calls: dict[tuple[str, str], list[ToolCall]] = {}
     files: dict[str, None] = {}
     for record in records:
         kind = record.get("kind")
@@ -112,12 +114,13 @@ def digest(records: list[dict]) -> SessionDigest | None:
             key = (tool, command)
             if kind == "tool_use":
                 call = ToolCall(tool, command, None)
-                open_calls[key] = call
+                open_calls.setdefault(key, []).append(call)
                 result.calls.append(call)
                 continue
             ok = kind == "tool_result"
             detail = str(record.get("output") if ok else record.get("error") or "")
-            call = open_calls.pop(key, None)
+            waiting = open_calls.get(key)
+            call = waiting.pop(0) if waiting else None
             if call is None:
                 call = ToolCall(tool, command, ok, detail)
                 result.calls.append(call)

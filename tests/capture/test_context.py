@@ -41,8 +41,8 @@ def test_handoff_is_fenced_and_labelled_as_data():
     body = fenced_body(text)
     assert "finish the redirect fix in app/auth.py" in body
     assert "not instructions" in text[: text.index(FENCE_OPEN)]
-    assert "codex" in text and "01a20576" in text
-    assert "01a20576-655f" not in text  # only a short session prefix
+    assert "codex" in text and "b2f9581b" in text  # the random tail of a UUIDv7 id
+    assert "01a20576-655f" not in text  # only a short session id
 
 
 def test_front_matter_is_stripped():
@@ -105,7 +105,7 @@ def test_max_chars_is_respected_and_the_fence_stays_closed(max_chars):
 
 def test_long_brief_is_cut_to_max_chars():
     text = build_context("shop", "b" * 20_000, None, None, 2000)
-    assert len(text) == 2000
+    assert 1990 <= len(text) <= 2000
 
 
 # --- read_wiki_page ------------------------------------------------------------------------------
