@@ -47,14 +47,14 @@ _VEND = rf"(?!{_V})"
 
 # After a secret-naming key: separator, then the value (the named group ``secret``).
 _ASSIGNMENT = (
-    r"(?:(?:(?<=--password)|(?<=--passwd)|(?<=--token)|(?<=--secret)|(?<=--api-key))(?P<flag>))?"
-    r"(?:\\?[\"'])?[ \t]*"  # the closing quote of a quoted (or JSON-escaped) key
-    r"(?::[ \t]*[A-Za-z_][\w.\[\]|]{0,40}+[ \t]+=(?!=)"  # password: str = ...
-    r"|:=|=>|=(?!=)|:(?![:=])|(?(flag)[ \t](?![-\s])|(?!)))"  # or --password value
-    r"[ \t]*(?>(?:\\?[\"'])?)(?>(?:(?i:bearer|basic) +)?)"  # opening quote, auth scheme
-    r"(?!\[REDACTED|\$[{(A-Za-z_]|%\w+%|[A-Za-z_][\w.]*[(\[]"  # no secret: refs, calls,
-    r"|(?:self|this|cls|config|settings|args|env)\."  # attributes,
-    rf"|(?:\*+|null|None|nil|true|false|True|False|str|int|bool|bytes|string){_VEND})"  # types
+    r"(?:(?:(?<=--password)|(?<=--passwd|--secret)|(?<=--token))(?P<flag>))?"
+    r"(?:\\?[\"'])? *"  # the closing quote of a quoted (or JSON-escaped) key
+    r"(?:: *[A-Za-z_][\w.\[\]|]{0,40}+ +=(?!=)"  # password: str = ...
+    r"|:=|=>|=(?!=)|:(?![:=])|(?(flag) (?![-\s])|(?!)))"  # or --password value
+    r" *(?>(?:\\?[\"'])?)(?>(?:[Bb]earer |[Bb]asic )?)"  # opening quote, auth scheme
+    r"(?!\[REDACTED|\$[{(A-Za-z_]|%\w+%|[A-Za-z_][\w.]*[(\[]"  # not: $VAR, %VAR%, calls,
+    r"|(?:(?i:[\w.]*(?:pass(?:word|wd)?|secret|token|key))"  # names (self.token),
+    rf"|\*+|[Tt]rue|[Ff]alse|null|None|nil|str(?:ing)?|int|bool|bytes){_VEND})"  # types
     r"(?P<secret>(?<=\\\")[^\\\"\r\n]++"  # \"value\" inside an escaped JSON string
     r"|(?<=[^\\]\")(?:[^\"\\\r\n]|\\.)++"  # "value"
     r"|(?<=')(?:[^'\\\r\n]|\\.)++"  # 'value'
@@ -67,32 +67,34 @@ _ALTERNATIVES = (
     # B: -----BEGIN [RSA |EC |OPENSSH |ENCRYPTED |PGP ]PRIVATE KEY[ BLOCK]----- to END or the end.
     r"EGIN(?<=-----BEGIN)[ A-Z0-9]{0,40}PRIVATE KEY[ A-Z]{0,6}-----"
     r"(?P<private_key>[\s\S]*?(?:-----END[ A-Z0-9]{0,60}+-----|\Z))",
+    # B: a bare "Bearer <credentials>" (with a digit, so not "Bearer of bad news").
+    r"earer(?<=(?<![\w-])Bearer) +(?P<bearer>(?=[A-Za-z._~+/-]*+\d)[\w.~+/-]{16,}=*)",
     # k: Anthropic sk-ant-api03-..., OpenAI sk-..., sk-proj-..., sk-svcacct-... (with a digit).
-    r"-(?<![\w-]sk-)(?<=sk-)(?P<sk>(?=[A-Za-z_-]*+\d)[\w-]{20,})",
+    r"-(?<=(?<![\w-])sk-)(?P<sk>(?=[A-Za-z_-]*+\d)[\w-]{20,})",
     # k: Stripe secret / restricted / publishable keys.
-    r"_(?<![\w][srp]k_)(?<=[srp]k_)(?:live|test)_(?P<stripe>[A-Za-z0-9]{10,})",
+    r"_(?<=(?<!\w)[srp]k_)(?:live|test)_(?P<stripe>[A-Za-z0-9]{10,})",
     # A: Google API keys, AWS access key ids.
-    r"Iza(?P<google>[\w-]{35})",
-    r"[KS]IA(?<![A-Za-z0-9]A...)(?P<aws>[A-Z0-9]{16})(?![A-Za-z0-9])",
+    r"Iza(?<=AIza)(?P<google>[\w-]{35})",
+    r"[KS]IA(?<=(?<![A-Za-z0-9])A...)(?P<aws>[A-Z0-9]{16})(?![A-Za-z0-9])",
     # g: GitHub classic and fine-grained tokens, GitLab personal access tokens.
-    r"h[pousr]_(?<![\w]gh._)(?P<github>[A-Za-z0-9]{30,})",
-    r"ithub_pat_(?<![\w]github_pat_)(?P<github_pat>\w{30,})",
-    r"lpat-(?<![\w-]glpat-)(?P<gitlab>[\w-]{20,})",
+    r"h[pousr]_(?<=(?<!\w)gh._)(?P<github>[A-Za-z0-9]{30,})",
+    r"ithub_pat_(?<=(?<!\w)github_pat_)(?P<github_pat>\w{30,})",
+    r"lpat-(?<=(?<![\w-])glpat-)(?P<gitlab>[\w-]{20,})",
     # x: Slack bot / user / app tokens.
-    r"ox[abeoprs]-(?<![\w-]xox.-)(?P<slack>[A-Za-z0-9-]{10,})",
+    r"ox[abeoprs]-(?<=(?<![\w-])xox.-)(?P<slack>[A-Za-z0-9-]{10,})",
     # y: JWT header.payload.signature; the header is base64url JSON, so it starts with eyJ.
-    r"J(?<![\w-]eyJ)(?<=eyJ)(?P<jwt>[\w-]{8,}+\.[\w-]{8,}+\.[\w-]*)",
+    r"J(?<=(?<![\w-])eyJ)(?P<jwt>[\w-]{8,}+\.[\w-]{8,}+\.[\w-]*)",
     # z: Authorization / Proxy-Authorization: [scheme] <credentials>.
-    r"[aA](?i:tion(?<=authorization)(?<![a-z0-9]authorization))[\"']?[ \t]*[:=][ \t]*[\"']?"
-    r"(?>(?:(?i:bearer|basic|token|bot|digest) +)?)(?P<authorization>[\w.~+/=:-]{6,})",
+    r"[aA](?i:tion(?<=authorization))[\"']? *[:=] *[\"']?(?>(?:[\w-]+ )?)"
+    r"(?P<authorization>[\w.~+/=:-]{6,})",
     # :: Slack webhooks, passwords in URLs (scheme://user:password@host).
     r"//(?<=://)(?:hooks\.slack\.com/\w+/(?P<slack_webhook>[\w/-]+)"
     r"|[^\s/?#@:\"'<>]{0,256}+:(?![$\[])(?P<url_password>[^\s/@\"'<>]{1,256}+)(?=@))",
     # p c k: a key naming a secret (anchored on its p, c or k), then the assignment.
     r"(?:[aA](?i:(?<=pa)ss(?:word|wd|phrase|(?<![a-z0-9]pass)))"
     r"|[rR](?i:(?<=secr)et)"
-    r"|[eE](?i:n(?<=token)|y(?:(?<=apikey)|(?<=api[_.-]key)|(?<=accesskey|secretkey)"
-    r"|(?<=(?:access|secret)[_.-]key))))" + _ASSIGNMENT,
+    r"|[eE](?i:n(?<=token)|y(?:(?<=(?:api|ess|ret)key)|(?<=(?:api|ess|ret)[_.-]key))))"
+    + _ASSIGNMENT,
 )
 _PATTERN = re.compile(r"[BkKAgxyzZ:pPcC](?:" + "|".join(_ALTERNATIVES) + ")", re.ASCII)
 

@@ -17,6 +17,7 @@ _NEXT_HEADING = re.compile(
 )
 _BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[ \]\s*)?(.+)$")
 _UNCHECKED = re.compile(r"^\s*[-*+]\s+\[ \]\s+(.+)$")
+_CHECKED = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s")  # done: not a next step
 _SENTENCE = re.compile(r"[^.!?\n]*\?")
 
 
@@ -52,7 +53,7 @@ def next_steps(d: SessionDigest) -> list[str]:
         if unchecked:
             steps.append(one_line(unchecked.group(1), 300))
             continue
-        if in_list:
+        if in_list and not _CHECKED.match(line):
             bullet = _BULLET.match(line)
             if bullet:
                 steps.append(one_line(bullet.group(1), 300))

@@ -1,0 +1,261 @@
+"""Consolidation in-process: journal -> pages -> one git commit -> index -> handoff offer.
+
+Real files, real git (pygit2), real SQLite; no subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from aimem.capture import state
+from aimem.capture.journal import append_line
+from aimem.capture.observation import Observed, build, encode
+from aimem.consolidate.run import STALE_AFTER, consolidate_session, pending_sessions
+from aimem.index import fts
+from aimem.project import ProjectPaths
+from aimem.wiki import repo as wikirepo
+from aimem.wiki.pages import parse
+
+CWD = "/work/proj"
+FIRST = "5f0c2a9e-1b7d-4c3e-9a8f-0123456789ab"
+SECOND = "019a2057-655f-76b0-865f-3c2d1e0f9a8b"
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> ProjectPaths:
+    return ProjectPaths(str(tmp_path / "data" / "projects" / "proj-12345678"))
+
+
+def add(paths: ProjectPaths, session: str, kind: str, agent: str = "claude-code", **fields) -> dict:
+    """Append one journal record the way the hook does (build, encode, locked append)."""
+    key = f"{kind}-{time.monotonic_ns()}"
+    record = build(agent, kind, Observed(kind, session, CWD, fields, key=key), "proj")
+    assert append_line(paths.journal(session), encode(record), record["id"])
+    return record
+
+
+def work_session(paths: ProjectPaths, session: str, prompt: str, agent: str = "claude-code"):
+    add(paths, session, "session_start", agent, source="startup")
+    add(paths, session, "prompt", agent, text=prompt)
+    add(paths, session, "tool_use", agent, tool="Bash", input="pytest -q")
+    add(paths, session, "tool_error", agent, tool="Bash", input="pytest -q", error="Exit code 1")
+    add(paths, session, "tool_use", agent, tool="Edit", input="fix", files=[f"{CWD}/src/cfg.py"])
+    add(paths, session, "tool_result", agent, tool="Edit", input="fix", output="ok")
+    add(paths, session, "stop", agent, message="Fixed. Should I also update the docs?")
+    add(paths, session, "session_end", agent, reason="exit")
+
+
+def commits(paths: ProjectPaths) -> int:
+    if not os.path.isdir(os.path.join(paths.wiki, ".git")):
+        return 0
+    return wikirepo.commit_count(wikirepo.open_repo(paths.wiki, create=False))
+
+
+def offer(paths: ProjectPaths) -> dict:
+    return state.read_json(state.handoff_path(paths.state))
+
+
+def page_meta(paths: ProjectPaths, rel: str) -> dict:
+    return parse(Path(paths.wiki, rel).read_text(encoding="utf-8"), rel).meta
+
+
+def handoff_of(result) -> str:
+    (path,) = [p for p in result.pages if p.startswith("handoffs/")]
+    return path
+
+
+def test_consolidating_a_session_commits_pages_and_offers_the_handoff(
+    paths: ProjectPaths,
+) -> None:
+    work_session(paths, FIRST, "Refactor parse_config so YAML anchors survive")
+    result = consolidate_session(paths, "proj", FIRST)
+
+    assert result.status == "committed"
+    assert result.commit and result.observations == 8 and result.skipped_lines == 0
+    assert commits(paths) == 1
+    repo = wikirepo.open_repo(paths.wiki, create=False)
+    assert wikirepo.head_commit(repo) == result.commit
+    session_page = next(p for p in result.pages if p.startswith("sessions/"))
+    handoff = handoff_of(result)
+    assert sorted(result.pages) == sorted([session_page, handoff, "index.md", "log.md"])
+    for rel in result.pages:
+        assert Path(paths.wiki, rel).is_file(), rel
+        assert wikirepo.read_file(repo, rel) == Path(paths.wiki, rel).read_bytes()
+    assert session_page.endswith(f"-claude-code-{FIRST[-8:]}.md")
+    assert handoff.endswith(f"-{FIRST[-8:]}.md")
+    assert "Refactor parse_config" in Path(paths.wiki, "index.md").read_text()
+    assert FIRST[-8:] in Path(paths.wiki, "log.md").read_text()
+
+    meta = page_meta(paths, handoff)
+    assert meta["status"] == "offered" and meta["from_session"] == FIRST
+    current = offer(paths)
+    assert current["path"] == handoff
+    assert current["status"] == state.OFFERED
+    assert current["from_session"] == FIRST and current["from_agent"] == "claude-code"
+    assert current["commit"] == result.commit
+    assert state.sessions(paths.state)[FIRST]["status"] == "consolidated"
+    assert "1 handoffs, 1 sessions" in Path(paths.state, "brief.md").read_text()
+
+    # The derived index already holds both pages.
+    conn = fts.connect(paths.index)
+    try:
+        hits = fts.search(conn, "parse_config anchors")
+    finally:
+        conn.close()
+    assert {h.path for h in hits} == {session_page, handoff}
+
+
+def test_a_second_run_changes_nothing(paths: ProjectPaths) -> None:
+    work_session(paths, FIRST, "Refactor parse_config")
+    first = consolidate_session(paths, "proj", FIRST)
+    log_before = Path(paths.wiki, "log.md").read_bytes()
+    offer_before = offer(paths)
+
+    again = consolidate_session(paths, "proj", FIRST)
+    assert again.status == "unchanged" and again.commit is None
+    assert commits(paths) == 1
+    assert wikirepo.head_commit(wikirepo.open_repo(paths.wiki)) == first.commit
+    assert Path(paths.wiki, "log.md").read_bytes() == log_before
+    assert offer(paths) == offer_before
+    assert pending_sessions(paths) == []
+
+
+def test_a_torn_last_line_is_skipped(paths: ProjectPaths) -> None:
+    work_session(paths, FIRST, "Refactor parse_config")
+    with open(paths.journal(FIRST), "ab") as fh:
+        fh.write(b'{"v":1,"kind":"prompt","text":"half a li')
+    result = consolidate_session(paths, "proj", FIRST)
+    assert result.status == "committed"
+    assert result.skipped_lines == 1
+    assert result.observations == 8
+    assert commits(paths) == 1
+    assert "half a li" not in Path(paths.wiki, handoff_of(result)).read_text()
+
+
+def test_an_unparsable_middle_line_is_skipped_too(paths: ProjectPaths) -> None:
+    add(paths, FIRST, "prompt", text="first prompt")
+    with open(paths.journal(FIRST), "ab") as fh:
+        fh.write(b"not json at all\n")
+    add(paths, FIRST, "stop", message="done")
+    result = consolidate_session(paths, "proj", FIRST)
+    assert result.status == "committed" and result.skipped_lines == 1
+    assert result.observations == 2
+
+
+def test_an_empty_session_produces_nothing(paths: ProjectPaths) -> None:
+    add(paths, FIRST, "session_start", source="startup")
+    add(paths, FIRST, "stop", message="Hi! What shall we do?")
+    add(paths, FIRST, "session_end", reason="exit")
+    result = consolidate_session(paths, "proj", FIRST)
+    assert result.status == "empty" and result.commit is None
+    assert result.observations == 3
+    assert commits(paths) == 0
+    assert not list(Path(paths.base).rglob("*.md"))
+    assert offer(paths) == {}
+    assert state.sessions(paths.state)[FIRST]["status"] == "consolidated"
+    assert pending_sessions(paths) == []
+
+
+def test_a_missing_journal_is_missing(paths: ProjectPaths) -> None:
+    assert consolidate_session(paths, "proj", FIRST).status == "missing"
+    assert commits(paths) == 0
+
+
+@pytest.mark.parametrize("bad", ["", "../escape", ".hidden", "-rf", "a/b", "x" * 129, "sp ace"])
+def test_an_invalid_session_id_is_a_value_error(paths: ProjectPaths, bad: str) -> None:
+    with pytest.raises(ValueError, match="invalid session id"):
+        consolidate_session(paths, "proj", bad)
+
+
+def test_a_journal_that_grew_gets_a_second_commit_and_a_fresh_offer(paths: ProjectPaths) -> None:
+    work_session(paths, FIRST, "Refactor parse_config")
+    first = consolidate_session(paths, "proj", FIRST)
+    handoff = handoff_of(first)
+    state.claim(paths.state, "someone-else", "codex")
+    assert offer(paths)["status"] == state.CLAIMED
+
+    add(paths, FIRST, "prompt", text="Now also handle merge keys")
+    assert FIRST in pending_sessions(paths, now=time.time() + 1)
+    second = consolidate_session(paths, "proj", FIRST)
+    assert second.status == "committed" and second.commit != first.commit
+    assert commits(paths) == 2
+    assert handoff in second.pages and "log.md" in second.pages
+    text = Path(paths.wiki, handoff).read_text()
+    assert "Now also handle merge keys" in text
+    assert "stopped mid-task" in text
+    current = offer(paths)
+    assert current["path"] == handoff
+    assert current["status"] == state.OFFERED
+    assert current["commit"] == second.commit
+    log_lines = [ln for ln in Path(paths.wiki, "log.md").read_text().splitlines() if ln[:2] == "- "]
+    assert len(log_lines) == 2
+
+
+def test_pending_sessions(paths: ProjectPaths) -> None:
+    now = time.time()
+    done, ended, stale, fresh, unknown = (f"s{i}-{FIRST}" for i in range(5))
+    work_session(paths, done, "already consolidated")
+    assert consolidate_session(paths, "proj", done).status == "committed"
+    for session in (ended, stale, fresh, unknown):
+        add(paths, session, "prompt", text="work")
+    state.update_session(paths.state, ended, status="ended")
+    state.update_session(paths.state, stale, status="open")
+    state.update_session(paths.state, fresh, status="open")
+    os.utime(paths.journal(done), (now - 7200, now - 7200))
+    os.utime(paths.journal(ended), (now - 600, now - 600))
+    os.utime(paths.journal(stale), (now - STALE_AFTER - 60,) * 2)
+    os.utime(paths.journal(fresh), (now - 60, now - 60))
+
+    pending = pending_sessions(paths, now=now)
+    assert set(pending) == {ended, stale, unknown}
+    assert pending.index(stale) < pending.index(ended)  # oldest journal first
+    # Later on, the open session goes stale too.
+    assert fresh in pending_sessions(paths, now=now + STALE_AFTER)
+    # A consolidated journal that grew afterwards is pending again.
+    os.utime(paths.journal(done), (now + 5, now + 5))
+    assert done in pending_sessions(paths, now=now)
+
+
+def test_a_claimed_offer_is_closed_as_claimed_and_never_re_offered(paths: ProjectPaths) -> None:
+    work_session(paths, FIRST, "Refactor parse_config")
+    first = consolidate_session(paths, "proj", FIRST)
+    first_handoff = handoff_of(first)
+    assert state.claim(paths.state, SECOND, "codex")
+    assert not state.claim(paths.state, "third", "codex")  # already claimed
+
+    work_session(paths, SECOND, "Add tests for the anchors", agent="codex")
+    second = consolidate_session(paths, "proj", SECOND)
+    second_handoff = handoff_of(second)
+    assert second.status == "committed" and commits(paths) == 2
+    assert first_handoff in second.pages  # closed in the same commit
+    assert page_meta(paths, first_handoff)["status"] == state.CLAIMED
+    assert page_meta(paths, second_handoff)["status"] == state.OFFERED
+    current = offer(paths)
+    assert current["path"] == second_handoff and current["status"] == state.OFFERED
+    assert current["from_session"] == SECOND and current["from_agent"] == "codex"
+
+    # Re-running the first session (journal unchanged) keeps its claimed page and the new offer.
+    again = consolidate_session(paths, "proj", FIRST)
+    assert again.status == "unchanged" and again.commit is None
+    assert commits(paths) == 2
+    assert page_meta(paths, first_handoff)["status"] == state.CLAIMED
+    assert offer(paths) == current
+
+    status = subprocess.run(
+        ["git", "-C", paths.wiki, "status", "--porcelain"], capture_output=True, text=True
+    )
+    assert status.stdout == ""
+
+
+def test_an_unclaimed_offer_is_superseded_by_the_next_one(paths: ProjectPaths) -> None:
+    work_session(paths, FIRST, "Refactor parse_config")
+    first_handoff = handoff_of(consolidate_session(paths, "proj", FIRST))
+    work_session(paths, SECOND, "Something else", agent="codex")
+    consolidate_session(paths, "proj", SECOND)
+    assert page_meta(paths, first_handoff)["status"] == state.SUPERSEDED
+    assert offer(paths)["from_session"] == SECOND
