@@ -118,7 +118,7 @@ def digest(records: list[dict]) -> SessionDigest | None:
                 result.calls.append(call)
                 continue
             ok = kind == "tool_result"
-            detail = str(record.get("output") if ok else record.get("error") or "")
+            detail = str((record.get("output") if ok else record.get("error")) or "")
             waiting = open_calls.get(key)
             call = waiting.pop(0) if waiting else None
             if call is None:

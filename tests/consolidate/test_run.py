@@ -65,7 +65,11 @@ def page_meta(paths: ProjectPaths, rel: str) -> dict:
 
 
 def handoff_of(result) -> str:
-    (path,) = [p for p in result.pages if p.startswith("handoffs/")]
+    (path,) = [
+        p
+        for p in result.pages
+        if p.startswith("handoffs/") and p.endswith(result.session[-8:] + ".md")
+    ]
     return path
 
 

@@ -12,8 +12,9 @@ def register(app: typer.Typer) -> None:
         agent: str = typer.Argument(..., help="claude-code or codex."),
         event: str = typer.Argument(None, help="The agent's event name, e.g. SessionStart."),
     ) -> None:
-        """Record one agent hook event (reads the payload on stdin). Agents run this; it never
-        fails: errors go to the log file and the exit status is always 0."""
+        """Record one agent hook event (the payload comes on stdin).
+
+        Agents run this. It never fails: problems go to the log file, the exit status is 0."""
         from aimem.capture.hook import main
 
         raise typer.Exit(main([agent] + ([event] if event else [])))
