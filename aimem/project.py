@@ -19,8 +19,8 @@ import os
 import re
 
 MARKER = ".aimem.toml"
-_NAME_LINE = re.compile(r"""^\s*name\s*=\s*(?:"([^"\n]*)"|'([^'\n]*)')\s*(?:#.*)?$""", re.M)
-_SLUG_CHARS = re.compile(r"[^a-z0-9]+")
+# Patterns are compiled on first use (``re`` caches them): most hook calls never need them.
+_NAME_LINE = r"""^\s*name\s*=\s*(?:"([^"\n]*)"|'([^'\n]*)')\s*(?:#.*)?$"""
 
 
 # The records on the hook path are plain classes: importing ``dataclasses`` pulls in ``inspect``
@@ -103,7 +103,8 @@ def slugify(name: str, identity: str) -> str:
     """Readable and collision-free: ``basename-<8 hex of the identity>``."""
     from aimem._hash import short_hash
 
-    base = _SLUG_CHARS.sub("-", name.lower()).strip("-")[:40].strip("-") or "project"
+    chars = (c if c.isascii() and c.isalnum() else " " for c in name.lower())
+    base = "-".join("".join(chars).split())[:40].strip("-") or "project"
     return f"{base}-{short_hash(identity)}"
 
 
@@ -125,7 +126,7 @@ def _read_marker_name(marker: str) -> str | None:
             text = fh.read(65536)
     except (OSError, UnicodeDecodeError):
         return None
-    match = _NAME_LINE.search(text)
+    match = re.search(_NAME_LINE, text, re.M)
     if not match:
         return None
     name = (match.group(1) or match.group(2) or "").strip()

@@ -47,7 +47,10 @@ def read_wiki_page(wiki_dir: str, rel: object) -> str | None:
 
 
 def build_context(
-    project_name: str, brief: str | None, offer: dict | None, handoff_page: str | None,
+    project_name: str,
+    brief: str | None,
+    offer: dict | None,
+    handoff_page: str | None,
     max_chars: int,
 ) -> str:
     """Assemble the SessionStart context within ``max_chars``; empty when there is nothing to say.

@@ -17,14 +17,13 @@ import time
 
 from aimem.capture import journal, observation, state
 from aimem.capture.adapters import load as load_adapter
-from aimem.capture.context import build_context, read_wiki_page
 from aimem.config import Settings, load_settings
 from aimem.logfile import hook_log, log_path
 from aimem.project import Project, git_branch, paths_for, resolve_project
 
 USAGE = "usage: aimem hook <agent> [<event>]  (reads the agent's hook payload on stdin)"
 _CHUNK = 1 << 20
-_SALVAGE = re.compile(rb'"(session_id|cwd|hook_event_name)"\s*:\s*"((?:[^"\\]|\\.){1,1024})"')
+_SALVAGE = rb'"(session_id|cwd|hook_event_name)"\s*:\s*"((?:[^"\\]|\\.){1,1024})"'
 
 
 def read_stdin(stream: io.BufferedIOBase, limit: int) -> tuple[bytes, int]:
@@ -44,7 +43,7 @@ def read_stdin(stream: io.BufferedIOBase, limit: int) -> tuple[bytes, int]:
 def salvage(head: bytes) -> dict:
     """What an oversized payload says about itself in its first bytes."""
     found: dict = {}
-    for key, value in _SALVAGE.findall(head[:65536]):
+    for key, value in re.findall(_SALVAGE, head[:65536]):
         try:
             found.setdefault(key.decode(), json.loads(b'"' + value + b'"'))
         except ValueError:
@@ -52,7 +51,13 @@ def salvage(head: bytes) -> dict:
     return found
 
 
-def run(agent: str, event: str | None, stdin: io.BufferedIOBase, stdout: io.TextIOBase, settings: Settings) -> str:
+def run(
+    agent: str,
+    event: str | None,
+    stdin: io.BufferedIOBase,
+    stdout: io.TextIOBase,
+    settings: Settings,
+) -> str:
     """Handle one hook call; returns a short outcome (for the log and the tests)."""
     adapter = load_adapter(agent)
     if adapter is None:
@@ -116,6 +121,8 @@ def _write_project_meta(path: str, project: Project) -> None:
 
 
 def _session_start(paths, project_name: str, session: str, agent: str, settings: Settings) -> str:
+    from aimem.capture.context import build_context, read_wiki_page
+
     entry = state.sessions(paths.state).get(session, {})
     if entry.get("status") in (None, "consolidated"):
         state.update_session(

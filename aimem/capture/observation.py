@@ -52,8 +52,14 @@ class Observed:
 
     __slots__ = ("kind", "session", "cwd", "fields", "key")
 
-    def __init__(self, kind: str, session: str, cwd: str,
-                 fields: dict[str, object] | None = None, key: str = "") -> None:
+    def __init__(
+        self,
+        kind: str,
+        session: str,
+        cwd: str,
+        fields: dict[str, object] | None = None,
+        key: str = "",
+    ) -> None:
         self.kind = kind
         self.session = session
         self.cwd = cwd

@@ -9,7 +9,7 @@ from aimem._hash import short_hash
 from aimem.capture.observation import Observed
 
 # apply_patch bodies name their files on these lines.
-_PATCH_FILE = re.compile(r"^\*\*\* (?:Add|Update|Delete) File: (.+)$", re.M)
+_PATCH_FILE = r"^\*\*\* (?:Add|Update|Delete) File: (.+)$"  # compiled on first use
 _PATH_KEYS = ("file_path", "path", "notebook_path", "filePath", "absolute_path")
 
 
@@ -73,9 +73,9 @@ def files_from_input(tool_input: object) -> list[str]:
         for key in ("command", "patch", "input"):
             value = tool_input.get(key)
             if isinstance(value, str) and "*** " in value:
-                files.extend(m.strip() for m in _PATCH_FILE.findall(value))
+                files.extend(m.strip() for m in re.findall(_PATCH_FILE, value, re.M))
     elif isinstance(tool_input, str) and "*** " in tool_input:
-        files.extend(m.strip() for m in _PATCH_FILE.findall(tool_input))
+        files.extend(m.strip() for m in re.findall(_PATCH_FILE, tool_input, re.M))
     seen: set[str] = set()
     return [f for f in files if not (f in seen or seen.add(f))]
 
