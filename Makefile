@@ -10,6 +10,9 @@ $(BIN)/aimem: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# An editable install leaves bytecode to the first import, which PYTHONDONTWRITEBYTECODE
+	@# may forbid; hooks would then recompile aimem on every call.
+	$(BIN)/python -m compileall -q aimem
 	@touch $@
 
 install: $(BIN)/aimem  ## create .venv and install aimem with its dev tools

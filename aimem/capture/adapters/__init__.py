@@ -8,17 +8,20 @@ that carries nothing to remember), ``observe(event, payload) -> Observed | None`
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
-MODULES = {
-    "claude-code": "aimem.capture.adapters.claude_code",
-    "codex": "aimem.capture.adapters.codex",
-}
-AGENTS = tuple(MODULES)
+AGENTS = ("claude-code", "codex")
 
 
 def load(agent: str) -> ModuleType | None:
-    """The adapter module for an agent id, or ``None`` for an unknown agent."""
-    name = MODULES.get(agent)
-    return importlib.import_module(name) if name else None
+    """The adapter module for an agent id, or ``None`` for an unknown agent. Explicit imports:
+    only the one adapter a hook needs is loaded (and ``importlib`` itself is not)."""
+    if agent == "claude-code":
+        from aimem.capture.adapters import claude_code
+
+        return claude_code
+    if agent == "codex":
+        from aimem.capture.adapters import codex
+
+        return codex
+    return None
