@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test e2e lint format bench clean
+
+# The real agent CLIs for the end-to-end suite, at exact versions (cached in .e2e/agents).
+E2E_AGENTS := .e2e/agents
+E2E_PACKAGES := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.169.0 @google/gemini-cli@0.61.0
 
 $(BIN)/aimem: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "aimem needs Python >= 3.11")'
@@ -20,8 +24,16 @@ install: $(BIN)/aimem  ## create .venv and install aimem with its dev tools
 demo: install  ## replay a real Claude Code session, hand off to Codex, search (throwaway data)
 	$(BIN)/python tests/demo.py
 
-test: install  ## run the test suite
-	$(BIN)/pytest -q
+test: install  ## run the test suite (everything but the real-agent end-to-end runs)
+	$(BIN)/pytest -q --ignore=tests/e2e
+
+$(E2E_AGENTS)/.installed: Makefile
+	mkdir -p $(E2E_AGENTS)
+	cd $(E2E_AGENTS) && npm install --no-audit --no-fund --loglevel=error $(E2E_PACKAGES)
+	@touch $@
+
+e2e: install $(E2E_AGENTS)/.installed  ## real Claude Code, Codex and Gemini CLI, offline, hooks firing
+	$(BIN)/pytest -q tests/e2e
 
 lint: install  ## ruff lint and format check
 	$(BIN)/ruff check .
