@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 
-
 # name -> (type, default). Each key ``x`` is overridden by env ``AIMEM_X``.
 FIELDS: dict[str, tuple[type, object]] = {
     "home": (str, ""),  # data root; default $XDG_DATA_HOME/aimem
