@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 
 # The real agent CLIs for the end-to-end suite, at exact versions (cached in .e2e/agents).
 E2E_AGENTS := .e2e/agents
-E2E_PACKAGES := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.169.0 @google/gemini-cli@0.61.0
+E2E_PACKAGES := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.169.0 @google/gemini-cli@0.61.0 \
+	@modelcontextprotocol/inspector@0.15.0
 
 $(BIN)/aimem: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "aimem needs Python >= 3.11")'
@@ -45,6 +46,7 @@ format: install
 
 bench: install  ## hook cost vs bare python, consolidation of a 1,000-observation session
 	$(BIN)/python tests/bench/bench_hook.py
+	$(BIN)/python tests/bench/bench_mcp.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .demo

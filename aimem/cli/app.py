@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from aimem import __version__
-from aimem.cli.commands import consolidate, hook, search, show, status
+from aimem.cli.commands import consolidate, doctor, hook, install, mcp, search, show, status
 from aimem.cli.context import CliError
 
 app = typer.Typer(
@@ -35,7 +35,7 @@ def main(
     """Shared, git-native long-term memory for coding agents."""
 
 
-for module in (hook, consolidate, search, show, status):
+for module in (hook, consolidate, search, show, status, mcp, install, doctor):
     module.register(app)
 
 

@@ -23,6 +23,7 @@ PACKAGES = {
     "claude": "@anthropic-ai/claude-code@2.1.197",
     "codex": "@openai/codex@0.169.0",
     "gemini": "@google/gemini-cli@0.61.0",
+    "mcp-inspector": "@modelcontextprotocol/inspector@0.15.0",
 }
 FAKE = Path(__file__).parent / "fake_models.py"
 
@@ -171,11 +172,11 @@ def codex(
         "-c",
         "model_providers.fake.stream_max_retries=0",
     ]
+    # No --dangerously-bypass-hook-trust: `aimem install codex` wrote the trust records.
     cmd = [
         binary("codex"),
         "exec",
         "--skip-git-repo-check",
-        "--dangerously-bypass-hook-trust",
         "-s",
         "danger-full-access",
         *provider,

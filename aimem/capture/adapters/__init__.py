@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-AGENTS = ("claude-code", "codex")
+AGENTS = ("claude-code", "codex", "gemini", "cursor", "opencode")
 
 
 def load(agent: str) -> ModuleType | None:
@@ -24,4 +24,16 @@ def load(agent: str) -> ModuleType | None:
         from aimem.capture.adapters import codex
 
         return codex
+    if agent == "gemini":
+        from aimem.capture.adapters import gemini
+
+        return gemini
+    if agent == "cursor":
+        from aimem.capture.adapters import cursor
+
+        return cursor
+    if agent == "opencode":
+        from aimem.capture.adapters import opencode
+
+        return opencode
     return None

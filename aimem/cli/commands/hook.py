@@ -9,7 +9,7 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command(context_settings={"ignore_unknown_options": True})
     def hook(
-        agent: str = typer.Argument(..., help="claude-code or codex."),
+        agent: str = typer.Argument(..., help="claude-code, codex, gemini, cursor or opencode."),
         event: str = typer.Argument(None, help="The agent's event name, e.g. SessionStart."),
     ) -> None:
         """Record one agent hook event (the payload comes on stdin).

@@ -1,0 +1,48 @@
+"""``aimem doctor``: check every agent's install, the data root, the index and the wiki."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from aimem.cli.context import print_json, settings
+
+SYMBOLS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "--  "}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def doctor(
+        json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
+    ) -> None:
+        """Check that memory is really recorded: per agent (found, configs parse, aimem's entries
+        point at a working executable, a timed hook round trip in a throwaway data root), then
+        the data root, the index against the wiki's HEAD and `git fsck` of the wiki.
+
+        Each problem comes with the command that fixes it. Exit status 1 when something is
+        broken."""
+        from aimem.install import doctor as checks
+        from aimem.install.common import Target, project_root
+
+        home = settings().home
+        cwd = os.getcwd()
+        env = dict(os.environ)
+        user = Target("user", "", cwd, env)
+        root = project_root(cwd)
+        project = Target("project", "", root, env) if root != user.home else None
+        report = checks.run(home, cwd, user, project)
+        if json_out:
+            print_json(report.as_dict())
+        else:
+            for check in report.checks:
+                timing = f" [{check.ms:.0f} ms]" if check.ms is not None else ""
+                typer.echo(
+                    f"{SYMBOLS[check.status]}  {check.subject:<12} {check.name}: "
+                    f"{check.detail}{timing}"
+                )
+                if check.fix and check.status in ("warn", "fail"):
+                    typer.echo(f"{'':18}fix: {check.fix}")
+            typer.echo("all good" if report.ok else "problems found (see FAIL above)")
+        if not report.ok:
+            raise typer.Exit(1)

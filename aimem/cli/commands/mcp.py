@@ -1,0 +1,146 @@
+"""``aimem mcp``, ``aimem lint`` and ``aimem write-page``: the MCP server, and the two MCP tools
+people also want from a shell (the same library functions, so both faces behave alike)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from aimem.cli.context import (
+    PROJECT_HELP,
+    CliError,
+    Selected,
+    print_json,
+    select_project,
+    settings,
+)
+from aimem.project import paths_for, resolve_project
+
+TYPES_HELP = "decision, gotcha, concept or rule."
+
+
+def _project_for_writing(home: str, selector: str | None) -> Selected:
+    """Like ``select_project``, but a project with no memory yet gets its folder: writing the
+    first page is how memory starts without hooks."""
+    try:
+        return select_project(home, selector)
+    except CliError:
+        found = None if selector else resolve_project(os.getcwd())
+        if found is None:
+            raise
+    from aimem.wiki.write import ensure_project_folder
+
+    paths = paths_for(home, found.slug)
+    ensure_project_folder(paths, found)
+    return Selected(found.slug, found.name, paths)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def mcp() -> None:
+        """Run the MCP server over stdio (agents start this; see docs/mcp.md).
+
+        The project is AIMEM_PROJECT, else the client's roots, else the current directory;
+        every tool also takes an explicit project."""
+        from aimem.mcp.server import serve
+
+        raise typer.Exit(serve())
+
+    @app.command()
+    def lint(
+        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    ) -> None:
+        """Check the memory: broken links, orphans, stale offers, front matter, index drift,
+        unconsolidated journals. Read-only. Exit status 1 if there is an error (not a warning)."""
+        from aimem.lifecycle.lint import lint as run_lint
+
+        loaded = settings()
+        chosen = select_project(loaded.home, project)
+        report = run_lint(chosen.paths, loaded.handoff_max_age_days)
+        if json_out:
+            print_json(
+                {
+                    "project": chosen.slug,
+                    "pages": report.pages,
+                    "errors": report.errors,
+                    "warnings": report.warnings,
+                    "counts": report.counts(),
+                    "issues": [i.as_dict() for i in report.issues],
+                }
+            )
+        else:
+            for issue in report.issues:
+                typer.echo(f"{issue.severity}: {issue.kind}: {issue.path}: {issue.detail}")
+            typer.echo(
+                f"{chosen.slug}: {report.pages} pages, {report.errors} error(s), "
+                f"{report.warnings} warning(s)"
+            )
+        if report.errors:
+            raise typer.Exit(1)
+
+    @app.command("write-page")
+    def write_page(
+        type_: str = typer.Option(..., "--type", "-t", help=TYPES_HELP),
+        title: str = typer.Option(..., "--title", help="One line."),
+        body: str = typer.Option(
+            None, "--body", "-b", help="Markdown text; '-' or omitted reads stdin."
+        ),
+        tags: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
+        path: str = typer.Option(None, "--path", help="Update this existing page."),
+        supersedes: Annotated[
+            list[str] | None,
+            typer.Option("--supersedes", help="Path of a page this one replaces (repeatable)."),
+        ] = None,
+        salience: float = typer.Option(
+            None, "--salience", min=0.0, max=1.0, help="Importance, 0-1 (default by type)."
+        ),
+        pinned: bool = typer.Option(
+            None, "--pinned/--not-pinned", help="Pinned pages are never archived."
+        ),
+        source: Annotated[
+            list[str] | None, typer.Option("--source", help="A session id (repeatable).")
+        ] = None,
+        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    ) -> None:
+        """Create or update a decision, gotcha, concept or rule page (one commit)."""
+        from filelock import Timeout
+
+        from aimem.wiki.pages import PagePathError
+        from aimem.wiki.read import PageNotFound
+        from aimem.wiki.write import PageWrite, WriteError
+        from aimem.wiki.write import write_page as write
+
+        if body is None or body == "-":
+            body = sys.stdin.read()
+        chosen = _project_for_writing(settings().home, project)
+        request = PageWrite(
+            type=type_,
+            title=title,
+            body=body,
+            tags=list(tags) if tags else None,
+            path=path,
+            salience=salience,
+            pinned=pinned,
+            supersedes=list(supersedes or []),
+            sources=list(source or []),
+        )
+        try:
+            done = write(chosen.paths, chosen.name, request)
+        except PageNotFound as exc:
+            raise CliError(f"no page {exc.path!r} in project {chosen.slug}") from None
+        except (WriteError, PagePathError) as exc:
+            raise CliError(str(exc)) from None
+        except Timeout:
+            raise CliError("the wiki is locked by another writer; try again") from None
+        if json_out:
+            print_json(done.__dict__)
+            return
+        commit = f" (commit {done.commit[:10]})" if done.commit else ""
+        typer.echo(f"{done.action}: {done.path}{commit}")
+        if done.redacted:
+            typer.echo("note: secrets in the input were replaced by [REDACTED]", err=True)

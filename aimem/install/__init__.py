@@ -1,0 +1,84 @@
+"""``aimem install`` / ``aimem uninstall``: aimem's hooks and MCP server entry in each agent's own
+config files, merged, never replaced (``common`` has the merge, backup and atomic-write rules;
+one module per agent knows its files).
+
+Every agent module defines ``AGENT``, ``BINARIES``, ``START_EVENT``, ``config_dirs(target)``,
+``plan(target, install, notes) -> [FileChange]``, ``inspect(target) -> Inspection`` (for
+``aimem doctor``) and ``start_payload(cwd, session)`` (a synthetic session start).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from aimem.install import claude_code, codex, common, cursor, gemini, opencode
+from aimem.install.common import FileChange, InstallError, Target
+
+AGENT_IDS = ("claude-code", "codex", "gemini", "cursor", "opencode")
+_MODULES: dict[str, ModuleType] = {
+    m.AGENT: m for m in (claude_code, codex, gemini, cursor, opencode)
+}
+
+
+def module(agent: str) -> ModuleType:
+    try:
+        return _MODULES[agent]
+    except KeyError:
+        raise InstallError(f"unknown agent {agent!r}; choose from {', '.join(AGENT_IDS)}") from None
+
+
+def detected(agent: str, target: Target) -> bool:
+    """Found on this machine: its binary on ``PATH`` or its config folder present."""
+    mod = module(agent)
+    path = target.env.get("PATH", "")
+    if any(shutil.which(name, path=path) for name in mod.BINARIES):
+        return True
+    return any(os.path.isdir(d) for d in mod.config_dirs(target))
+
+
+def detect_agents(target: Target) -> list[str]:
+    return [a for a in AGENT_IDS if detected(a, target)]
+
+
+@dataclass
+class AgentPlan:
+    agent: str
+    changes: list[FileChange] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[FileChange]:
+        return [c for c in self.changes if c.changed]
+
+
+class PlanErrors(InstallError):
+    """Several agents could not be planned; each message is one line."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+def plan(agents: list[str], target: Target, install: bool) -> list[AgentPlan]:
+    """Plan every agent before anything is written: one unparsable config stops the whole run."""
+    plans: list[AgentPlan] = []
+    errors: list[str] = []
+    for agent in agents:
+        mod = module(agent)
+        result = AgentPlan(agent)
+        try:
+            result.changes = mod.plan(target, install, result.notes)
+        except InstallError as exc:
+            errors.append(f"{agent}: {exc}")
+            continue
+        plans.append(result)
+    if errors:
+        raise PlanErrors(errors)
+    return plans
+
+
+def apply(plans: list[AgentPlan]) -> None:
+    common.apply([c for p in plans for c in p.changes])

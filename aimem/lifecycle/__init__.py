@@ -1,0 +1,1 @@
+"""The memory lifecycle: decay, sweeps and lint (DESIGN.md section 7)."""

@@ -1,0 +1,35 @@
+"""Reading one page from the wiki's work tree (what people and agents edit), path checked."""
+
+from __future__ import annotations
+
+import os
+
+from aimem.wiki.pages import Page, parse, validate_page_path
+
+
+class PageNotFound(LookupError):
+    """No page at a valid path; ``path`` is the normalised wiki-relative path."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def read_text(wiki_dir: str, path: str) -> tuple[str, str]:
+    """``(normalised path, file text)`` of the page at ``path`` (``.md`` optional).
+
+    Raises ``PagePathError`` for a path that is absolute, climbs out with ``..`` or escapes
+    through a symlink, and ``PageNotFound`` when no such file exists."""
+    rel = validate_page_path(path, wiki_dir)
+    try:
+        # utf-8-sig: an editor's byte-order mark must not hide the front matter.
+        with open(os.path.join(wiki_dir, rel), encoding="utf-8-sig", errors="replace") as fh:
+            return rel, fh.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise PageNotFound(rel) from None
+
+
+def load_page(wiki_dir: str, path: str) -> Page:
+    """The page at ``path``, front matter parsed (same errors as ``read_text``)."""
+    rel, text = read_text(wiki_dir, path)
+    return parse(text, rel)
