@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import McpServer, World, result_text
+from mcp_harness import McpServer, World, result_text
 
 from aimem.project import slugify
 

@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import World
+from mcp_harness import World
 from replay import aimem_exe, run_aimem
 
 from aimem.logfile import log_path

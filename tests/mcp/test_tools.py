@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import McpServer, World, result_text
+from mcp_harness import McpServer, World, result_text
 from replay import claude_session
 
 from aimem.capture import state
