@@ -16,9 +16,11 @@ def register(app: typer.Typer) -> None:
     def doctor(
         json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
     ) -> None:
-        """Check that memory is really recorded: per agent (found, configs parse, aimem's entries
-        point at a working executable, a timed hook round trip in a throwaway data root), then
-        the data root, the index against the wiki's HEAD and `git fsck` of the wiki.
+        """Check that memory is really being recorded.
+
+        Per agent: found, configs parse, aimem's entries point at a working executable, a timed
+        hook round trip in a throwaway data root. Then the data root, the index against the
+        wiki's HEAD and `git fsck` of the wiki.
 
         Each problem comes with the command that fixes it. Exit status 1 when something is
         broken."""

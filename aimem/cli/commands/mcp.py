@@ -54,8 +54,11 @@ def register(app: typer.Typer) -> None:
         project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ) -> None:
-        """Check the memory: broken links, orphans, stale offers, front matter, index drift,
-        unconsolidated journals. Read-only. Exit status 1 if there is an error (not a warning)."""
+        """Check the memory for problems (read-only).
+
+        Broken wikilinks, orphan pages, stale handoff offers, pages missing front matter, index
+        drift against the wiki's HEAD, journals never consolidated. Exit status 1 if there is an
+        error (warnings alone exit 0)."""
         from aimem.lifecycle.lint import lint as run_lint
 
         loaded = settings()
