@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # The real agent CLIs for the end-to-end suite, at exact versions (cached in .e2e/agents).
 E2E_AGENTS := .e2e/agents
 E2E_PACKAGES := @anthropic-ai/claude-code@2.1.197 @openai/codex@0.169.0 @google/gemini-cli@0.61.0 \
-	@modelcontextprotocol/inspector@0.15.0
+	@modelcontextprotocol/inspector@0.15.0 opencode-ai@1.18.33
 
 $(BIN)/aimem: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "aimem needs Python >= 3.11")'
@@ -33,7 +33,7 @@ $(E2E_AGENTS)/.installed: Makefile
 	cd $(E2E_AGENTS) && npm install --no-audit --no-fund --loglevel=error $(E2E_PACKAGES)
 	@touch $@
 
-e2e: install $(E2E_AGENTS)/.installed  ## real Claude Code, Codex and Gemini CLI, offline, hooks firing
+e2e: install $(E2E_AGENTS)/.installed  ## real Claude Code, Codex, Gemini CLI and opencode, offline, hooks firing
 	$(BIN)/pytest -q tests/e2e
 
 lint: install  ## ruff lint and format check

@@ -23,6 +23,7 @@ PACKAGES = {
     "claude": "@anthropic-ai/claude-code@2.1.197",
     "codex": "@openai/codex@0.169.0",
     "gemini": "@google/gemini-cli@0.61.0",
+    "opencode": "opencode-ai@1.18.33",
     "mcp-inspector": "@modelcontextprotocol/inspector@0.15.0",
 }
 FAKE = Path(__file__).parent / "fake_models.py"
@@ -205,4 +206,44 @@ def gemini(
         "-m",
         "gemini-2.5-flash",
     ]
+    return run_agent(cmd, cwd, env, server)
+
+
+def opencode(
+    prompt: str, cwd: Path, env: dict[str, str], log: Path, commands: list[str], **fake: str
+) -> Run:
+    """``opencode run`` against a Chat Completions fake, through a custom provider given inline
+    (``OPENCODE_CONFIG_CONTENT``, merged over the user's opencode.json that holds aimem's entry).
+
+    Offline: the models.dev catalogue, autoupdate, LSP downloads, sharing and the default
+    (npm) plugins are switched off; at startup opencode still runs ``npm install`` of
+    ``@opencode-ai/plugin`` in its config folder, which ``npm_config_offline`` makes fail at
+    once (a warning; aimem's plugin imports nothing) instead of retrying for about a minute.
+    """
+    server = FakeServer("chat", log, commands, **fake)
+    config = {
+        "autoupdate": False,
+        "share": "disabled",
+        "model": "fake/fake-model",
+        "small_model": "fake/fake-model",
+        "provider": {
+            "fake": {
+                "npm": "@ai-sdk/openai-compatible",
+                "name": "fake",
+                "options": {"baseURL": f"http://127.0.0.1:{server.port}/v1", "apiKey": "sk-fake"},
+                "models": {"fake-model": {"name": "fake-model", "tool_call": True}},
+            }
+        },
+    }
+    env = dict(
+        env,
+        OPENCODE_CONFIG_CONTENT=json.dumps(config),
+        OPENCODE_DISABLE_MODELS_FETCH="1",
+        OPENCODE_DISABLE_AUTOUPDATE="1",
+        OPENCODE_DISABLE_LSP_DOWNLOAD="1",
+        OPENCODE_DISABLE_SHARE="1",
+        OPENCODE_DISABLE_DEFAULT_PLUGINS="1",
+        npm_config_offline="true",
+    )
+    cmd = [binary("opencode"), "run", "--auto", "--print-logs", prompt]
     return run_agent(cmd, cwd, env, server)

@@ -1,10 +1,12 @@
-"""A loopback fake of the three model APIs the real agent CLIs speak, for the e2e suite.
+"""A loopback fake of the four model APIs the real agent CLIs speak, for the e2e suite.
 
-One process serves one API (``--api anthropic|openai|gemini``) on ``127.0.0.1`` and answers in
-that API's streaming wire format:
+One process serves one API (``--api anthropic|openai|chat|gemini``) on ``127.0.0.1`` and answers
+in that API's streaming wire format:
 
 - Anthropic Messages (``POST /v1/messages``, SSE ``message_start`` ... ``message_stop``),
 - OpenAI Responses (``POST /v1/responses``, SSE ``response.created`` ... ``response.completed``),
+- OpenAI Chat Completions (``POST /v1/chat/completions``, SSE ``chat.completion.chunk`` ...
+  ``[DONE]``; opencode's ``@ai-sdk/openai-compatible`` provider),
 - Gemini (``:generateContent`` JSON, ``:streamGenerateContent?alt=sse``).
 
 Its "model" follows a tiny plan: while the conversation holds fewer tool results than
@@ -126,6 +128,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._anthropic(body)
         if api == "openai" and path.endswith("/responses"):
             return self._openai(body)
+        if api == "chat" and path.endswith("/chat/completions"):
+            return self._chat(body)
         if api == "gemini" and (
             path.endswith(":generateContent") or path.endswith(":streamGenerateContent")
         ):
@@ -315,6 +319,64 @@ class Handler(BaseHTTPRequestHandler):
         ]
         self._stream(chunks)
 
+    # OpenAI Chat Completions (opencode's openai-compatible provider) -----------------------
+    def _chat(self, body: dict) -> None:
+        messages = body.get("messages") or []
+        results = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "tool")
+        offered = [
+            (t.get("function") or {}).get("name", "")
+            for t in body.get("tools") or []
+            if isinstance(t, dict)
+        ]
+        # opencode's title request offers no tools: answer it without spending the plan.
+        call = self.plan.next_call(results, offered) if "bash" in offered else None
+        if call is None:
+            delta, finish = {"role": "assistant", "content": REPLY}, "stop"
+        else:
+            name = "bash" if call[0] == "shell" else call[0]
+            args = dict(call[1], description="run it") if call[0] == "shell" else call[1]
+            tool_call = {
+                "index": 0,
+                "id": "call_fake_" + uuid.uuid4().hex[:8],
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args)},
+            }
+            delta, finish = (
+                {"role": "assistant", "content": None, "tool_calls": [tool_call]},
+                "tool_calls",
+            )
+        usage = {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}
+        base = {
+            "id": "chatcmpl-fake" + uuid.uuid4().hex[:12],
+            "created": int(time.time()),
+            "model": body.get("model", "fake"),
+        }
+        if not body.get("stream"):
+            message = {k: v for k, v in delta.items() if k != "tool_calls"}
+            if "tool_calls" in delta:
+                message["tool_calls"] = [
+                    {k: v for k, v in c.items() if k != "index"} for c in delta["tool_calls"]
+                ]
+            choice = {"index": 0, "message": message, "finish_reason": finish}
+            return self._json(dict(base, object="chat.completion", choices=[choice], usage=usage))
+        chunk = dict(base, object="chat.completion.chunk")
+        self._stream(
+            [
+                sse(
+                    None, dict(chunk, choices=[{"index": 0, "delta": delta, "finish_reason": None}])
+                ),
+                sse(
+                    None,
+                    dict(
+                        chunk,
+                        choices=[{"index": 0, "delta": {}, "finish_reason": finish}],
+                        usage=usage,
+                    ),
+                ),
+                b"data: [DONE]\n\n",
+            ]
+        )
+
     # Gemini API -------------------------------------------------------------------------------
     def _gemini(self, body: dict, streaming: bool) -> None:
         config = body.get("generationConfig") or {}
@@ -382,7 +444,7 @@ def sample(schema: dict) -> object:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--api", choices=("anthropic", "openai", "gemini"), required=True)
+    parser.add_argument("--api", choices=("anthropic", "openai", "chat", "gemini"), required=True)
     parser.add_argument("--log", required=True, help="append every request here (JSONL)")
     parser.add_argument("--commands", nargs="*", default=[], help="shell commands to request")
     parser.add_argument("--mcp-tool", default="", help="tool name to call first if offered")
