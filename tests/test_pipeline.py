@@ -191,3 +191,19 @@ def test_home_is_not_a_project(env: dict, tmp_path: Path, home: Path) -> None:
     result = run_hook("claude-code", "SessionStart", start, env)
     assert result.returncode == 0 and result.stdout == b""
     assert not (home / "projects").exists()
+
+
+def test_an_agent_started_right_after_another_quits_gets_the_fresh_handoff(
+    env: dict, project: Path
+) -> None:
+    # No waiting between Claude's SessionEnd (which only spawns the consolidation) and Codex's
+    # SessionStart: the hook itself waits for the running consolidation, boundedly.
+    claude_session(str(project), str(uuid.uuid4()), PROMPT, env)
+    codex = "01a20579-0000-7000-8000-" + uuid.uuid4().hex[:12]
+    start = run_hook(
+        "codex",
+        "SessionStart",
+        retarget(payload("codex", "SessionStart"), cwd=str(project), session=codex),
+        env,
+    )
+    assert PROMPT in context_of(start.stdout)
