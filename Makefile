@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test e2e lint format bench clean
+.PHONY: install demo test e2e lint format bench eval clean
 
 # The real agent CLIs for the end-to-end suite, at exact versions (cached in .e2e/agents).
 E2E_AGENTS := .e2e/agents
@@ -47,6 +47,10 @@ format: install
 bench: install  ## hook cost vs bare python, consolidation of a 1,000-observation session
 	$(BIN)/python tests/bench/bench_hook.py
 	$(BIN)/python tests/bench/bench_mcp.py
+
+eval: install  ## graded retrieval evaluation: hit@1, hit@5, MRR (FTS5, then the FTS4 fallback)
+	$(BIN)/python tests/eval/run_eval.py
+	AIMEM_FTS=fts4 $(BIN)/python tests/eval/run_eval.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .demo

@@ -18,6 +18,26 @@ def _bold_hits(snippet: str) -> str:
     return re.sub(r"\*\*(.+?)\*\*", r"[bold yellow]\1[/]", escape(snippet))
 
 
+def _print_hits(query: str, hits: list, json_out: bool, labelled: bool) -> None:
+    if json_out:
+        print_json([h.__dict__ for h in hits])
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    if not hits:
+        console.print(f"no results for {escape(repr(query))}")
+        return
+    for hit in hits:
+        where = f"{escape(hit.project)} · " if labelled else ""
+        console.print(
+            f"[bold]{escape(hit.title)}[/]  [dim]{where}{hit.type} · {escape(hit.path)}"
+            f" · {hit.score:.3g}[/]"
+        )
+        console.print("  " + _bold_hits(hit.snippet))
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def search(
@@ -31,11 +51,28 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(10, "--limit", "-n", min=1, max=100, help="Most results."),
         project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print a JSON array of hits."),
+        all_projects: bool = typer.Option(
+            False,
+            "--all",
+            "-a",
+            help="Search every project; each hit is labelled with its project.",
+        ),
     ) -> None:
         """Full-text search over the project's wiki, best match first, hits highlighted."""
         from aimem.index import fts
         from aimem.index.sync import sync_index
 
+        if all_projects:
+            from aimem.index.multi import search_all
+
+            if project:
+                raise CliError("--all and --project cannot be used together")
+            try:
+                hits = search_all(settings().home, query, type=type_, limit=limit)
+            except ValueError as exc:
+                raise CliError(str(exc)) from None
+            _print_hits(query, hits, json_out, labelled=True)
+            return
         chosen = select_project(settings().home, project)
         try:
             sync_index(chosen.paths.index, chosen.paths.wiki)
@@ -48,20 +85,7 @@ def register(app: typer.Typer) -> None:
             raise CliError(str(exc)) from None
         finally:
             conn.close()
-        if json_out:
-            print_json([h.__dict__ for h in hits])
-            return
-        from rich.console import Console
-
-        console = Console(highlight=False)
-        if not hits:
-            console.print(f"no results for {query!r}")
-            return
-        for hit in hits:
-            console.print(
-                f"[bold]{hit.title}[/]  [dim]{hit.type} · {hit.path} · {hit.score:.3g}[/]"
-            )
-            console.print("  " + _bold_hits(hit.snippet))
+        _print_hits(query, hits, json_out, labelled=False)
 
     @app.command()
     def reindex(
