@@ -24,15 +24,18 @@ from replay import (
 PROMPT = "Refactor parse_config in src/app/config.py so YAML anchors survive a round trip"
 
 
-def wait_consolidated(env: dict, project: Path, timeout: float = 60) -> dict:
+def wait_consolidated(env: dict, project: Path, timeout: float = 90) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         out = run_aimem("status", "--json", env=env, cwd=str(project))
+        assert out.returncode == 0, f"aimem status failed: {out.stderr[-3000:]}"
         info = json.loads(out.stdout)
         if info["sessions"].get("consolidated") and not info["pending"]:
             return info
         time.sleep(0.2)
-    raise AssertionError(f"not consolidated in time: {out.stdout} {out.stderr}")
+    log = Path(env["AIMEM_HOME"], "logs", "aimem.log")
+    tail = log.read_text()[-3000:] if log.exists() else "(no log)"
+    raise AssertionError(f"not consolidated in time: {out.stdout}\nlog: {tail}")
 
 
 def commits(wiki: str) -> list[str]:
