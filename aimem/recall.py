@@ -106,6 +106,30 @@ def explore(paths: ProjectPaths, path: str, limit: int = 10) -> Neighbourhood:
         conn.close()
 
 
+def _neighbour_lines(label: str, rows: list[dict], shared_label: str = "") -> list[str]:
+    if not rows:
+        return []
+    out = [f"{label}:"]
+    for row in rows:
+        extra = f" [{shared_label}: {', '.join(row['shared'])}]" if row.get("shared") else ""
+        out.append(f"- [{row['type'] or '?'}] {row['title']} — {row['path']}{extra}")
+    return out
+
+
+def neighbourhood_text(data: dict) -> str:
+    """``explore`` as compact text: one line per related page (MCP and CLI show the same)."""
+    lines = [f"{data['title']} — {data['path']} ({data['type']}, project {data['project']})"]
+    lines += _neighbour_lines("links to", data["links"])
+    if data["broken_links"]:
+        lines.append("broken links: " + ", ".join(f"[[{t}]]" for t in data["broken_links"]))
+    lines += _neighbour_lines("linked from", data["backlinks"])
+    lines += _neighbour_lines("shares tags with", data["shared_tags"], "tags")
+    lines += _neighbour_lines("from the same sessions", data["shared_sessions"], "sessions")
+    if len(lines) == 1:
+        lines.append("no related pages found")
+    return "\n".join(lines)
+
+
 @dataclass
 class HandoffInfo:
     path: str

@@ -5,7 +5,17 @@ from __future__ import annotations
 import typer
 
 from aimem import __version__
-from aimem.cli.commands import consolidate, doctor, hook, install, mcp, search, show, status
+from aimem.cli.commands import (
+    consolidate,
+    doctor,
+    explore,
+    hook,
+    install,
+    mcp,
+    search,
+    show,
+    status,
+)
 from aimem.cli.context import CliError
 
 app = typer.Typer(
@@ -35,7 +45,7 @@ def main(
     """Shared, git-native long-term memory for coding agents."""
 
 
-for module in (hook, consolidate, search, show, status, mcp, install, doctor):
+for module in (hook, consolidate, search, show, explore, status, mcp, install, doctor):
     module.register(app)
 
 

@@ -22,29 +22,6 @@ PathArg = Annotated[
 LimitArg = Annotated[int, Field(ge=1, le=50, description="Most pages per relation (1-50).")]
 
 
-def _lines(label: str, rows: list[dict], shared_label: str = "") -> list[str]:
-    if not rows:
-        return []
-    out = [f"{label}:"]
-    for row in rows:
-        extra = f" [{shared_label}: {', '.join(row['shared'])}]" if row.get("shared") else ""
-        out.append(f"- [{row['type'] or '?'}] {row['title']} — {row['path']}{extra}")
-    return out
-
-
-def render(data: dict) -> str:
-    lines = [f"{data['title']} — {data['path']} ({data['type']}, project {data['project']})"]
-    lines += _lines("links to", data["links"])
-    if data["broken_links"]:
-        lines.append("broken links: " + ", ".join(f"[[{t}]]" for t in data["broken_links"]))
-    lines += _lines("linked from", data["backlinks"])
-    lines += _lines("shares tags with", data["shared_tags"], "tags")
-    lines += _lines("from the same sessions", data["shared_sessions"], "sessions")
-    if len(lines) == 1:
-        lines.append("no related pages found")
-    return "\n".join(lines)
-
-
 def register(server: MCPServer, rt: Runtime) -> None:
     @server.tool(
         name=NAME,
@@ -61,6 +38,6 @@ def register(server: MCPServer, rt: Runtime) -> None:
         def work(target: Target) -> CallToolResult:
             hood = recall.explore(target.paths, path, limit)
             data = {"project": target.slug, **asdict(hood)}
-            return result(data, render(data))
+            return result(data, recall.neighbourhood_text(data))
 
         return await rt.call(ctx, project, work)

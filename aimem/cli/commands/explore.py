@@ -1,0 +1,39 @@
+"""``aimem explore``: the pages around one page (links, backlinks, shared tags and sessions)."""
+
+from __future__ import annotations
+
+import typer
+
+from aimem.cli.context import PROJECT_HELP, CliError, print_json, select_project, settings
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def explore(
+        page: str = typer.Argument(..., help="Page path inside the wiki ('.md' optional)."),
+        limit: int = typer.Option(
+            10, "--limit", "-n", min=1, max=50, help="Most pages per relation."
+        ),
+        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        json_out: bool = typer.Option(False, "--json", help="Print the neighbourhood as JSON."),
+    ) -> None:
+        """Show a page's neighbours: the pages it links to, the pages linking to it, pages
+        sharing its tags, and pages from the same agent sessions."""
+        from dataclasses import asdict
+
+        from aimem import recall
+        from aimem.wiki.pages import PagePathError
+        from aimem.wiki.read import PageNotFound
+
+        chosen = select_project(settings().home, project)
+        try:
+            hood = recall.explore(chosen.paths, page, limit)
+        except PagePathError as exc:
+            raise CliError(str(exc)) from None
+        except PageNotFound:
+            raise CliError(f"no page {page!r} in project {chosen.slug}") from None
+        data = {"project": chosen.slug, **asdict(hood)}
+        if json_out:
+            print_json(data)
+            return
+        typer.echo(recall.neighbourhood_text(data))
