@@ -15,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+import pygit2
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
@@ -39,7 +40,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="aimem-demo-"))
     home, project = root / "data", root / "shop"
     (project / "src" / "exporter").mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(project)], check=True)
+    pygit2.init_repository(str(project), initial_head="main")  # works without a git binary
     env = clean_env(str(home))
     console.rule("[bold]aimem demo")
     console.print(f"data root {home}\nproject   {project} (a git repository)\n")
@@ -65,10 +66,7 @@ def main() -> int:
     if not _wait_for_commit(wiki):
         console.print("[red]consolidation did not commit (see the log under the data root)")
         return 1
-    log = subprocess.run(
-        ["git", "-C", wiki, "log", "--stat", "--format=%h %an  %s"], capture_output=True, text=True
-    )
-    console.print(log.stdout if log.returncode == 0 else _log_without_git(wiki))
+    console.print(_git_log(wiki))
 
     codex_id = "01a2" + uuid.uuid4().hex[:4] + "-" + str(uuid.uuid4())[9:]
     subdir = project / "src" / "exporter"
@@ -121,9 +119,18 @@ def _wait_for_commit(wiki: str, timeout: float = 60) -> bool:
     return False
 
 
-def _log_without_git(wiki: str) -> str:
-    import pygit2
-
+def _git_log(wiki: str) -> str:
+    """`git log --stat` when git is installed; the same commits through pygit2 otherwise."""
+    try:
+        log = subprocess.run(
+            ["git", "-C", wiki, "log", "--stat", "--format=%h %an  %s"],
+            capture_output=True,
+            text=True,
+        )
+        if log.returncode == 0:
+            return log.stdout
+    except FileNotFoundError:
+        pass
     repo = pygit2.Repository(wiki)
     return "\n".join(
         f"{str(c.id)[:7]} {c.author.name}  {c.message.splitlines()[0]}"
