@@ -47,6 +47,7 @@ format: install
 bench: install  ## hook cost vs bare python, consolidation of a 1,000-observation session
 	$(BIN)/python tests/bench/bench_hook.py
 	$(BIN)/python tests/bench/bench_mcp.py
+	$(BIN)/python tests/bench/bench_index.py
 
 eval: install  ## graded retrieval evaluation: hit@1, hit@5, MRR (FTS5, then the FTS4 fallback)
 	$(BIN)/python tests/eval/run_eval.py
