@@ -3,9 +3,11 @@ short memory brief a SessionStart hook injects (``state/brief.md``)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
-from aimem.wiki.pages import PAGE_TYPES
+from aimem.project import ProjectPaths
+from aimem.wiki.pages import PAGE_TYPES, Page
 
 PER_TYPE = 50  # the catalogue lists the newest pages of each type; search finds the rest
 HEADINGS = {
@@ -82,3 +84,27 @@ def render_brief(project: str, entries: list[Entry], max_recent: int = 5) -> str
         "read a page with `aimem show PATH`."
     )
     return "\n".join(lines) + "\n"
+
+
+def entries_after(paths: ProjectPaths, new_pages: list[Page]) -> list[Entry]:
+    """The catalogue after a write: what the index holds (synced to HEAD under the wiki lock)
+    plus the pages this write adds or changes."""
+    from aimem.index import fts
+
+    conn = fts.connect(paths.index)
+    try:
+        rows = {e.path: Entry(e.path, e.title, e.type, e.updated) for e in fts.list_entries(conn)}
+    finally:
+        conn.close()
+    for page in new_pages:
+        rows[page.path] = Entry(page.path, page.title, page.type, str(page.meta.get("updated", "")))
+    return list(rows.values())
+
+
+def write_brief(paths: ProjectPaths, project_name: str, entries: list[Entry]) -> None:
+    """Replace ``state/brief.md`` atomically: the hook reads it at every SessionStart."""
+    os.makedirs(paths.state, exist_ok=True)
+    tmp = os.path.join(paths.state, f"brief.md.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(render_brief(project_name, entries))
+    os.replace(tmp, os.path.join(paths.state, "brief.md"))

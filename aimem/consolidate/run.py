@@ -17,7 +17,6 @@ from aimem.consolidate import catalog
 from aimem.consolidate.digest import SessionDigest, digest
 from aimem.consolidate.handoff import handoff_page
 from aimem.consolidate.session import iso, session_page, session_path
-from aimem.index import fts
 from aimem.index.sync import sync_index
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
@@ -81,7 +80,7 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
         if closed is not None:
             changes[prev_path] = closed
 
-    entries = _catalog_entries(paths, [session, handoff])
+    entries = catalog.entries_after(paths, [session, handoff])
     changes["index.md"] = catalog.render_index(project_name, entries).encode("utf-8")
     pending = {p: c for p, c in changes.items() if wikirepo.read_file(repo, p) != c}
     if not pending:
@@ -147,19 +146,6 @@ def _close_previous_offer(repo, path: str, status: object) -> bytes | None:
     return render(page).encode("utf-8")
 
 
-def _catalog_entries(paths: ProjectPaths, new_pages: list[Page]) -> list[catalog.Entry]:
-    conn = fts.connect(paths.index)
-    try:
-        rows = {e.path: e for e in fts.list_entries(conn)}
-    finally:
-        conn.close()
-    for page in new_pages:
-        rows[page.path] = catalog.Entry(
-            page.path, page.title, page.type, str(page.meta.get("updated", ""))
-        )
-    return list(rows.values())
-
-
 def _finish(
     paths: ProjectPaths,
     project_name: str,
@@ -167,12 +153,7 @@ def _finish(
     entries: list[catalog.Entry],
     commit: str | None,
 ) -> None:
-    brief = catalog.render_brief(project_name, entries)
-    os.makedirs(paths.state, exist_ok=True)
-    tmp = os.path.join(paths.state, f"brief.md.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(brief)
-    os.replace(tmp, os.path.join(paths.state, "brief.md"))
+    catalog.write_brief(paths, project_name, entries)
     state.update_session(
         paths.state,
         d.session,

@@ -214,7 +214,7 @@ def write_page(
             changes[path] = render(old_page).encode("utf-8")
             closed.append(old_page)
 
-        entries = _entries(paths, [page, *closed])
+        entries = catalog.entries_after(paths, [page, *closed])
         changes["index.md"] = catalog.render_index(project_name, entries).encode("utf-8")
         line = f"{stamp} write-page {action} {req.type} {rel}"
         if superseded:
@@ -226,7 +226,7 @@ def write_page(
         message = f"write-page: {action} {req.type} {rel}\n\n{title}\n"
         commit = wikirepo.commit_files(repo, changes, message)
         sync_index(paths.index, paths.wiki)
-        _write_brief(paths, project_name, entries)
+        catalog.write_brief(paths, project_name, entries)
     return WriteResult(rel, action, commit, title, superseded, redacted)
 
 
@@ -279,31 +279,3 @@ def _meta(
         current = list(current) if isinstance(current, list) else []
         meta[key] = current + [v for v in new if v not in current]
     return meta
-
-
-def _entries(paths: ProjectPaths, changed: list[Page]) -> list[catalog.Entry]:
-    """The catalogue after this write: the index (synced under the lock) plus the new pages."""
-    from aimem.index import fts
-
-    conn = fts.connect(paths.index)
-    try:
-        rows = {
-            e.path: catalog.Entry(e.path, e.title, e.type, e.updated)
-            for e in fts.list_entries(conn)
-        }
-    finally:
-        conn.close()
-    for page in changed:
-        rows[page.path] = catalog.Entry(
-            page.path, page.title, page.type, str(page.meta.get("updated", ""))
-        )
-    return list(rows.values())
-
-
-def _write_brief(paths: ProjectPaths, project_name: str, entries: list[catalog.Entry]) -> None:
-    """The SessionStart brief lists rules and decisions, so a new one must show up there too."""
-    os.makedirs(paths.state, exist_ok=True)
-    tmp = os.path.join(paths.state, f"brief.md.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(catalog.render_brief(project_name, entries))
-    os.replace(tmp, os.path.join(paths.state, "brief.md"))
