@@ -19,18 +19,16 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print path, front matter and body."),
     ) -> None:
         """Print a page of the project's wiki (front matter included)."""
-        from aimem.wiki.pages import PagePathError, parse, validate_page_path
+        from aimem.wiki.pages import PagePathError, parse
+        from aimem.wiki.read import PageNotFound, read_text
 
         chosen = select_project(settings().home, project)
         try:
-            rel = validate_page_path(page, chosen.paths.wiki)
+            rel, text = read_text(chosen.paths.wiki, page)
         except PagePathError as exc:
             raise CliError(str(exc)) from None
-        try:
-            with open(f"{chosen.paths.wiki}/{rel}", encoding="utf-8") as fh:
-                text = fh.read()
-        except FileNotFoundError:
-            raise CliError(f"no page {rel!r} in project {chosen.slug}") from None
+        except PageNotFound as exc:
+            raise CliError(f"no page {exc.path!r} in project {chosen.slug}") from None
         if json_out:
             parsed = parse(text, rel)
             print_json({"path": rel, "meta": parsed.meta, "body": parsed.body})
