@@ -143,3 +143,49 @@ def test_an_existing_work_tree_file_is_overwritten_and_staged(repo: pygit2.Repos
     assert sha is not None
     assert Path(repo.workdir, "a.md").read_bytes() == b"two\n"
     assert git(repo, "status", "--porcelain").stdout == ""
+
+
+def test_changed_paths_file_and_folder_swaps_and_untouched_subtrees(
+    repo: pygit2.Repository,
+) -> None:
+    base = {f"sessions/2026-{m:02d}/s{i}.md": f"{m}-{i}\n".encode() for m in (1, 2) for i in (1, 2)}
+    c1 = wikirepo.commit_files(repo, {**base, "x": b"file\n", "notes/y.md": b"y\n"}, "1")
+    # "x" becomes a folder and "notes" a file; one page deep in an untouched-looking shard moves.
+    Path(repo.workdir, "x").unlink()
+    repo.index.remove("x")
+    repo.index.write()
+    c2 = wikirepo.commit_files(
+        repo,
+        {"x/inner.md": b"i\n", "notes/y.md": None, "sessions/2026-02/s1.md": b"edited\n"},
+        "2",
+    )
+    Path(repo.workdir, "notes").rmdir()
+    c3 = wikirepo.commit_files(repo, {"notes": b"now a file\n"}, "3")
+    assert changes(repo, c1, c2) == {
+        ("D", "x"),
+        ("A", "x/inner.md"),
+        ("D", "notes/y.md"),
+        ("M", "sessions/2026-02/s1.md"),
+    }
+    assert changes(repo, c2, c3) == {("A", "notes")}
+    assert changes(repo, c1, c3) == changes(repo, c1, c2) | {("A", "notes")}
+    # The same answer libgit2's full tree diff gives.
+    for a, b in ((c1, c2), (c2, c3), (c3, c1)):
+        diff = repo.diff(repo[a].peel(pygit2.Commit).tree, repo[b].peel(pygit2.Commit).tree)
+        expected = {
+            (d.status_char(), d.new_file.path if d.status_char() != "D" else d.old_file.path)
+            for d in diff.deltas
+        }
+        assert changes(repo, a, b) == expected
+
+
+def test_changed_paths_sees_a_mode_change(repo: pygit2.Repository) -> None:
+    c1 = wikirepo.commit_files(repo, {"tools/run.sh": b"echo hi\n"}, "1")
+    index = repo.index
+    index.read()
+    entry = index["tools/run.sh"]
+    index.add(pygit2.IndexEntry(entry.path, entry.id, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE))
+    tree = index.write_tree()
+    sig = pygit2.Signature(*wikirepo.SIGNATURE)
+    c2 = str(repo.create_commit("HEAD", sig, sig, "chmod", tree, [repo.head.target]))
+    assert changes(repo, c1, c2) == {("M", "tools/run.sh")}
