@@ -16,6 +16,7 @@ from aimem.capture import state
 from aimem.index import fts
 from aimem.index.graph import Neighbourhood
 from aimem.index.graph import explore as neighbourhood
+from aimem.index.query import query_terms
 from aimem.index.reads import PageRow, ensure_fresh, recent_pages, reinforce
 from aimem.project import ProjectPaths
 from aimem.wiki.pages import Page, parse
@@ -38,7 +39,7 @@ def query(
     paths: ProjectPaths, text: str, *, type: str | None = None, limit: int = 10, project: str = ""
 ) -> list[fts.SearchHit]:
     """Ranked hits for ``text``; the index is synced first if the wiki moved past it."""
-    if not isinstance(text, str) or not fts.query_terms(text):
+    if not isinstance(text, str) or not query_terms(text):
         raise EmptyQuery("query has no words to search for: give a few keywords")
     conn = fts.connect(paths.index)
     try:
@@ -84,7 +85,7 @@ def _reinforce(paths: ProjectPaths, path: str, now: float | None) -> bool:
 def suggest_paths(paths: ProjectPaths, missing: str, limit: int = 3) -> list[str]:
     """Pages an agent may have meant when asking for a path that does not exist."""
     words = " ".join(re.split(r"[/_.\-]+", missing.removesuffix(".md")))
-    if not fts.query_terms(words):
+    if not query_terms(words):
         return []
     try:
         conn = fts.connect(paths.index)

@@ -22,6 +22,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from aimem.index import fts
+from aimem.index.query import query_terms
 from aimem.index.reads import PageRow, titles
 from aimem.wiki.links import choose, link_name, link_targets, normalise_target
 from aimem.wiki.pages import SPECIAL_PAGES, parse
@@ -137,7 +138,7 @@ def backlinks(
 ) -> list[Neighbour]:
     """Pages whose body links to ``path``, newest first."""
     name = posixpath.basename(path)[:-3]
-    terms = fts.query_terms(name)
+    terms = query_terms(name)
     if terms:
         phrase = '"' + " ".join(terms).replace('"', '""') + '"'
         rows = conn.execute(

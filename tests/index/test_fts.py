@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from aimem.index import fts
+from aimem.index import fts, rank, snippets
 from aimem.wiki.pages import Page
 
 
@@ -171,7 +171,7 @@ def test_page_to_indexed_normalises_front_matter():
         body="Body text.",
         created="2024-05-01",
         updated="2024-05-02T10:00:00Z",
-        salience=fts.DEFAULT_SALIENCE,
+        salience=rank.DEFAULT_SALIENCE,
         pinned=True,
         status="active",
     )
@@ -186,7 +186,7 @@ def test_page_to_indexed_defaults_from_path():
         False,
         None,
     )
-    assert got.salience == fts.DEFAULT_SALIENCE
+    assert got.salience == rank.DEFAULT_SALIENCE
 
 
 def test_list_entries(conn):
@@ -276,8 +276,8 @@ def test_unicode_text(conn):
 def test_operator_words_are_searched_as_words(conn):
     add(conn, "concepts/a.md", "Flags", "this is NOT a drill, near the end OR beginning")
     add(conn, "concepts/b.md", "Other", "nothing to see")
-    for query in ("NOT", "NEAR", "OR", "AND NOT OR"):
-        assert [h.path for h in fts.search(conn, query)] == ["concepts/a.md"], query
+    for text in ("NOT", "NEAR", "OR", "AND NOT OR"):
+        assert [h.path for h in fts.search(conn, text)] == ["concepts/a.md"], text
 
 
 def test_snake_case_identifier(conn):
@@ -381,12 +381,6 @@ def test_queries_without_words_find_nothing(conn, query):
     assert fts.search(conn, query) == []
 
 
-def test_query_terms():
-    assert fts.query_terms('NEAR(foo "bar" -baz:qux*') == ["NEAR", "foo", "bar", "baz", "qux"]
-    assert fts.query_terms("Foo foo FOO ___ bar") == ["Foo", "bar"]
-    assert len(fts.query_terms(" ".join(f"w{i}" for i in range(500)))) == fts.MAX_TERMS
-
-
 # --- snippets -------------------------------------------------------------------------------
 
 
@@ -396,7 +390,7 @@ def test_snippet_highlights_body_hit(conn):
     (hit,) = fts.search(conn, "capacitor")
     assert "**capacitor**" in hit.snippet
     assert "…" in hit.snippet
-    assert len(hit.snippet.split()) <= fts.SNIPPET_TOKENS + 2
+    assert len(hit.snippet.split()) <= snippets.SNIPPET_TOKENS + 2
 
 
 def test_snippet_is_one_line(conn):
@@ -424,8 +418,8 @@ def test_snippet_for_tag_only_hit(conn):
     assert hit.snippet == "**kubernetes**"
 
 
-def test_marker_characters_in_pages_are_stripped(conn):
-    add(conn, "concepts/a.md", "T\x02itle", "odd \x02control\x03 chars and target")
+def test_control_characters_never_reach_a_snippet(conn):
+    add(conn, "concepts/a.md", "T\x02itle", "odd \x02control\x03 \x1b[31mchars and target")
     (hit,) = fts.search(conn, "target")
-    assert "\x02" not in hit.snippet and "\x03" not in hit.snippet
+    assert not any(ch in hit.snippet for ch in "\x02\x03\x1b")
     assert "**target**" in hit.snippet

@@ -25,15 +25,6 @@ def filler(conn, n=8):
         add(conn, f"concepts/filler{i}.md", f"Filler {i}", f"unrelated text number {i} about cats")
 
 
-def test_identifier_parts():
-    assert fts.identifier_parts("parseConfig") == ["parse", "config"]
-    assert fts.identifier_parts("parse_config") == ["parse", "config"]
-    assert fts.identifier_parts("HTTPServer2") == ["http", "server", "2"]
-    text = fts.identifier_text("call parseConfig and max_retries, not plain words")
-    assert "parse config parseconfig" in text and "max retries maxretries" in text
-    assert "plain" not in text
-
-
 @pytest.mark.parametrize(
     "body",
     ["bug in parse_config()", "bug in parseConfig()", "bug in ParseConfig", "bug in parse config"],
@@ -111,17 +102,6 @@ def test_retention_prefers_fresh_salient_and_read_pages(conn):
         "UPDATE pages SET hits = 20, last_access = ? WHERE path = 'concepts/old.md'", (now,)
     )
     assert fts.search(conn, "redis", now=now)[0].path == "concepts/old.md"
-
-
-def test_retention_formula():
-    now = 1_000_000_000.0
-    assert fts.retention(0.5, None, 0, None, now) == pytest.approx(0.5)
-    day = 86400
-    updated = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 10 * day))
-    assert fts.retention(1.0, updated, 0, None, now) == pytest.approx(0.8187, 1e-3)
-    assert fts.retention(0.0, None, 3, now - 5 * day, now) == pytest.approx(
-        0.6 * 1.3862944 * 0.8187308, 1e-4
-    )
 
 
 def test_old_schema_is_rebuilt(tmp_path):
