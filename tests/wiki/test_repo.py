@@ -189,3 +189,20 @@ def test_changed_paths_sees_a_mode_change(repo: pygit2.Repository) -> None:
     sig = pygit2.Signature(*wikirepo.SIGNATURE)
     c2 = str(repo.create_commit("HEAD", sig, sig, "chmod", tree, [repo.head.target]))
     assert changes(repo, c1, c2) == {("M", "tools/run.sh")}
+
+
+def test_changed_paths_wide_change_goes_through_libgit2_with_the_same_answer(
+    repo: pygit2.Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folders = wikirepo.WALK_BUDGET + 4
+    c1 = wikirepo.commit_files(repo, {f"f{i:02d}/p.md": b"1\n" for i in range(folders)}, "1")
+    c2 = wikirepo.commit_files(
+        repo, {**{f"f{i:02d}/p.md": b"2\n" for i in range(folders)}, "f00/new.md": b"n\n"}, "2"
+    )
+    expected = {("M", f"f{i:02d}/p.md") for i in range(folders)} | {("A", "f00/new.md")}
+    assert changes(repo, c1, c2) == expected
+    walked: list[str] = []
+    monkeypatch.setattr(wikirepo, "_libgit2_diff", lambda *a: walked.append("libgit2") or [])
+    assert changes(repo, c1, c2) == set() and walked == ["libgit2"]  # the wide path was taken
+    monkeypatch.setattr(wikirepo, "WALK_BUDGET", folders + 2)
+    assert changes(repo, c1, c2) == expected and walked == ["libgit2"]  # walked in Python
