@@ -54,16 +54,16 @@ def identifier_parts(token: str) -> list[str]:
 
 def identifier_text(*texts: str) -> str:
     """The split and the joined form of every compound identifier in ``texts``, once each."""
-    seen: set[str] = set()
     out: list[str] = []
-    for text in texts:
-        for token in _WORD.findall(text):
-            if token in seen or len(token) > 200 or not _COMPOUND.search(token):
-                continue
-            seen.add(token)
-            parts = identifier_parts(token)
-            if len(parts) > 1:
-                out.append(" ".join(parts) + " " + "".join(parts))
+    tokens = dict.fromkeys(token for text in texts for token in _WORD.findall(text))
+    for token in tokens:
+        # Cheap string tests first: most words are all lower case and have no "_".
+        plain = token.islower() or token.isupper()
+        if (plain and "_" not in token) or len(token) > 200 or not _COMPOUND.search(token):
+            continue
+        parts = identifier_parts(token)
+        if len(parts) > 1:
+            out.append(" ".join(parts) + " " + "".join(parts))
     return "\n".join(out)
 
 

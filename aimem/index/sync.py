@@ -116,8 +116,8 @@ def _has_commit(repo: pygit2.Repository, sha: str) -> bool:
     return True
 
 
-def _page_at(repo: pygit2.Repository, path: str, commit: str) -> fts.IndexedPage | None:
-    data = wikirepo.read_file(repo, path, commit)
+def _page_at(repo: pygit2.Repository, path: str, blob: str | None) -> fts.IndexedPage | None:
+    data = wikirepo.read_blob(repo, blob) if blob else None
     if data is None:
         return None
     # utf-8-sig: an editor's byte-order mark must not hide the front matter.
@@ -129,7 +129,7 @@ def _update(conn: sqlite3.Connection, repo: pygit2.Repository, last: str, head: 
     for change in wikirepo.changed_paths(repo, last, head):
         page = None
         if change.status != "D" and indexable(change.path):
-            page = _page_at(repo, change.path, head)
+            page = _page_at(repo, change.path, change.blob)
         if page is None:
             result.deleted += int(fts.delete(conn, change.path))
         elif fts.upsert(conn, page):
@@ -149,10 +149,10 @@ def _rebuild(conn: sqlite3.Connection, repo: pygit2.Repository, head: str) -> Sy
     fts.clear(conn)
     tree = repo[head].peel(pygit2.Commit).tree
     seen: set[str] = set()
-    for path in wikirepo.iter_tree(repo, tree):
+    for path, blob in wikirepo.iter_tree(repo, tree):
         if not indexable(path):
             continue
-        page = _page_at(repo, path, head)
+        page = _page_at(repo, path, str(blob))
         if page is None:
             continue
         fts.upsert(conn, page)

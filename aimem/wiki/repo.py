@@ -7,6 +7,7 @@ staged in the index, so plain ``git status`` in the wiki stays clean.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pygit2
@@ -19,6 +20,7 @@ BRANCH = "main"
 class Change:
     status: str  # A (added), M (modified), D (deleted)
     path: str
+    blob: str | None = None  # the new content's blob id (A and M), so readers skip a path lookup
 
 
 def open_repo(wiki_dir: str, create: bool = True) -> pygit2.Repository:
@@ -100,7 +102,7 @@ def changed_paths(repo: pygit2.Repository, old: str | None, new: str | None) -> 
         return []
     new_tree = repo[new].peel(pygit2.Commit).tree
     if old is None:
-        return [Change("A", path) for path in iter_tree(repo, new_tree)]
+        return [Change("A", path, str(oid)) for path, oid in iter_tree(repo, new_tree)]
     old_tree = repo[old].peel(pygit2.Commit).tree
     out: list[Change] = []
     try:
@@ -147,7 +149,8 @@ def _walk(
                 budget,
             )
         if now is not None and not now_tree:
-            out.append(Change("M" if was is not None and not was_tree else "A", path))
+            status = "M" if was is not None and not was_tree else "A"
+            out.append(Change(status, path, str(now.id)))
 
 
 def _libgit2_diff(repo: pygit2.Repository, old: pygit2.Tree, new: pygit2.Tree) -> list[Change]:
@@ -158,20 +161,32 @@ def _libgit2_diff(repo: pygit2.Repository, old: pygit2.Tree, new: pygit2.Tree) -
             out.append(Change("D", delta.old_file.path))
         elif status == "R":
             out.append(Change("D", delta.old_file.path))
-            out.append(Change("A", delta.new_file.path))
+            out.append(Change("A", delta.new_file.path, str(delta.new_file.id)))
         else:
-            out.append(Change("A" if status == "A" else "M", delta.new_file.path))
+            kind = "A" if status == "A" else "M"
+            out.append(Change(kind, delta.new_file.path, str(delta.new_file.id)))
     return out
 
 
-def iter_tree(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = ""):
-    """Every blob path under ``tree``."""
+def iter_tree(
+    repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = ""
+) -> Iterator[tuple[str, pygit2.Oid]]:
+    """``(path, blob id)`` of every file under ``tree``."""
     for entry in tree:
         path = prefix + entry.name
         if entry.type_str == "tree":
             yield from iter_tree(repo, repo[entry.id], path + "/")
         else:
-            yield path
+            yield path, entry.id
+
+
+def read_blob(repo: pygit2.Repository, blob_id: str) -> bytes | None:
+    """A blob's bytes by id, or ``None`` if it is not one."""
+    try:
+        obj = repo[blob_id]
+    except (KeyError, ValueError):
+        return None
+    return obj.data if isinstance(obj, pygit2.Blob) else None
 
 
 def commit_count(repo: pygit2.Repository) -> int:
