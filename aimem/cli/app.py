@@ -15,6 +15,7 @@ from aimem.cli.commands import (
     search,
     show,
     status,
+    sweep,
 )
 from aimem.cli.context import CliError
 
@@ -27,6 +28,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown: docstring paragraphs wrap to the terminal instead of keeping their line breaks.
+    rich_markup_mode="markdown",
 )
 
 
@@ -45,7 +48,7 @@ def main(
     """Shared, git-native long-term memory for coding agents."""
 
 
-for module in (hook, consolidate, search, show, explore, status, mcp, install, doctor):
+for module in (hook, consolidate, search, show, explore, status, mcp, sweep, install, doctor):
     module.register(app)
 
 

@@ -17,8 +17,7 @@ def register(app: typer.Typer) -> None:
         project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the neighbourhood as JSON."),
     ) -> None:
-        """Show a page's neighbours: the pages it links to, the pages linking to it, pages
-        sharing its tags, and pages from the same agent sessions."""
+        """Show a page's neighbours: links, backlinks, pages sharing its tags or sessions."""
         from dataclasses import asdict
 
         from aimem import recall
