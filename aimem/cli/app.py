@@ -16,6 +16,7 @@ from aimem.cli.commands import (
     show,
     status,
     sweep,
+    timer,
 )
 from aimem.cli.context import CliError
 
@@ -48,7 +49,19 @@ def main(
     """Shared, git-native long-term memory for coding agents."""
 
 
-for module in (hook, consolidate, search, show, explore, status, mcp, sweep, install, doctor):
+for module in (
+    hook,
+    consolidate,
+    search,
+    show,
+    explore,
+    status,
+    mcp,
+    sweep,
+    timer,
+    install,
+    doctor,
+):
     module.register(app)
 
 
