@@ -7,6 +7,8 @@ staged in the index, so plain ``git status`` in the wiki stays clean.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,8 +31,31 @@ def open_repo(wiki_dir: str, create: bool = True) -> pygit2.Repository:
         return pygit2.Repository(wiki_dir)
     if not create:
         raise FileNotFoundError(f"no wiki repository at {wiki_dir}")
-    os.makedirs(wiki_dir, exist_ok=True)
-    return pygit2.init_repository(wiki_dir, initial_head=BRANCH)
+    return _create(wiki_dir)
+
+
+def _create(wiki_dir: str) -> pygit2.Repository:
+    """Initialise the repository beside its place and rename it in: a reader (``aimem status``
+    while the first consolidation runs) that sees ``.git`` must find a whole repository, and
+    ``git init`` in place shows the folder before its contents."""
+    parent = os.path.dirname(os.path.abspath(wiki_dir))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".wiki-init-", dir=parent)
+    try:
+        pygit2.init_repository(staging, initial_head=BRANCH)
+        try:
+            os.rename(staging, wiki_dir)  # the usual case: no wiki folder yet
+            staging = ""
+        except OSError:  # the folder exists (pages put there by hand): move only .git in
+            try:
+                os.rename(os.path.join(staging, ".git"), os.path.join(wiki_dir, ".git"))
+            except OSError:
+                if not os.path.isdir(os.path.join(wiki_dir, ".git")):
+                    raise  # not a concurrent creator: a real failure
+    finally:
+        if staging:
+            shutil.rmtree(staging, ignore_errors=True)
+    return pygit2.Repository(wiki_dir)
 
 
 def head_commit(repo: pygit2.Repository) -> str | None:

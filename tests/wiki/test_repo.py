@@ -206,3 +206,21 @@ def test_changed_paths_wide_change_goes_through_libgit2_with_the_same_answer(
     assert changes(repo, c1, c2) == set() and walked == ["libgit2"]  # the wide path was taken
     monkeypatch.setattr(wikirepo, "WALK_BUDGET", folders + 2)
     assert changes(repo, c1, c2) == expected and walked == ["libgit2"]  # walked in Python
+
+
+def test_open_repo_creates_whole_repositories_only(tmp_path: Path) -> None:
+    """The repository is initialised beside its place and renamed in, so a reader that sees
+    ``.git`` never finds half a repository; a folder that already holds pages keeps them."""
+    fresh = wikirepo.open_repo(str(tmp_path / "a" / "wiki"))
+    assert Path(fresh.workdir).resolve() == (tmp_path / "a" / "wiki").resolve()
+    existing = tmp_path / "b" / "wiki"
+    existing.mkdir(parents=True)
+    (existing / "notes.md").write_text("kept\n")
+    repo = wikirepo.open_repo(str(existing))
+    assert (existing / "notes.md").read_text() == "kept\n"
+    assert repo.head_is_unborn and Path(repo.workdir).resolve() == existing.resolve()
+    leftovers = [p.name for p in (tmp_path / "a").iterdir()] + [
+        p.name for p in (tmp_path / "b").iterdir()
+    ]
+    assert leftovers == ["wiki", "wiki"]  # no staging folder left behind
+    assert wikirepo.commit_files(repo, {"x.md": b"x\n"}, "first") is not None
