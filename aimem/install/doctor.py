@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from aimem import install as installer
-from aimem.install.common import Inspection, Target, aimem_argv
+from aimem.install.common import Inspection, InstallError, Target, aimem_argv
 
 ROUND_TRIP_TIMEOUT = 30.0
 SLOW_MS = 1000.0  # agents give SessionEnd ~1.5 s; a start hook slower than this is worth a look
@@ -299,4 +299,24 @@ def run(home: str, cwd: str, user: Target, project: Target | None) -> Report:
     check_agents(report, [user] + ([project] if project is not None else []))
     check_data_root(report, home)
     check_project(report, home, cwd)
+    report.checks.append(check_sweep_schedule(user.env))
     return report
+
+
+def check_sweep_schedule(env: dict[str, str]) -> Check:
+    """Whether the daily decay sweep is scheduled, and runs an aimem that works. Unscheduled is a
+    warning: memory still works, it only never fades."""
+    from aimem.install.timer import current_schedule
+
+    fix = "aimem install-timer"
+    try:
+        found = current_schedule(env)
+    except InstallError as exc:
+        return Check("aimem", "sweep schedule", "warn", str(exc), fix)
+    if found is None:
+        return Check("aimem", "sweep schedule", "warn", "sweeps are not scheduled", fix)
+    kind, argv = found
+    problem = executable_problem(argv) if argv else "cannot read its command line"
+    if problem:
+        return Check("aimem", "sweep schedule", "fail", f"{kind}: {problem}", fix)
+    return Check("aimem", "sweep schedule", "ok", f"{kind}: {' '.join(argv)}")

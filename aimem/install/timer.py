@@ -32,6 +32,7 @@ from aimem.install.common import (
     Target,
     apply,
     managed_file,
+    read_text,
     shell_command,
     substitute,
     templates_dir,
@@ -458,3 +459,27 @@ def _uninstall_cron(dry_run: bool, shell: _Shell) -> TimerResult:
     if change.changed:
         _write_crontab(result, shell, change.after or "", by_hand)
     return result
+
+
+def current_schedule(
+    env: Mapping[str, str], run: Runner = subprocess.run
+) -> tuple[str, list[str]] | None:
+    """Where ``aimem install-timer`` scheduled the sweep (``"systemd"`` or ``"cron"``) and the
+    argv it runs; ``None`` when it is scheduled nowhere (for ``aimem doctor``)."""
+    service = read_text(os.path.join(unit_dir(env), SERVICE))
+    if service is not None:
+        for line in service.splitlines():
+            if line.startswith("ExecStart="):
+                return "systemd", line.removeprefix("ExecStart=").split()
+    shell = _Shell(env, run)
+    if shell.which("crontab") is None:
+        return None
+    proc = shell.call("crontab", "-l")
+    for line in (proc.stdout if proc is not None and proc.returncode == 0 else "").split("\n"):
+        if _is_ours(line):
+            try:
+                fields = shlex.split(line, comments=True)
+            except ValueError:
+                return "cron", []
+            return "cron", fields[5:]  # after the five time fields
+    return None

@@ -178,3 +178,24 @@ def test_wiki_corruption_is_found_by_git_and_by_pygit2(
     assert doctor.check_wiki_repo(str(memory)).status == "fail"
     monkeypatch.setattr(doctor.shutil, "which", lambda name, path=None: None)
     assert doctor.check_wiki_repo(str(memory)).status == "fail"
+
+
+def test_sweep_schedule_missing_is_a_warning_and_a_dead_one_a_failure(tmp_path: Path):
+    from aimem.install import timer
+
+    tools = tmp_path / "bin"
+    crontab = script(
+        tools / "crontab",
+        f'case "$1" in -l) cat {tmp_path}/table 2>/dev/null || {{ echo "no crontab for t" >&2;'
+        f" exit 1; }} ;; -) cat > {tmp_path}/table ;; esac\n",
+    )
+    assert crontab
+    env = {"HOME": str(tmp_path / "home"), "PATH": f"{tools}:/usr/bin:/bin"}
+    missing = doctor.check_sweep_schedule(env)
+    assert (missing.status, missing.fix) == ("warn", "aimem install-timer")
+    timer.install_timer("cron", str(tmp_path / "gone" / "aimem"), env=env)
+    dead = doctor.check_sweep_schedule(env)
+    assert dead.status == "fail" and "does not exist" in dead.detail
+    timer.install_timer("cron", aimem_exe(), env=env)
+    good = doctor.check_sweep_schedule(env)
+    assert good.status == "ok" and good.detail.startswith(f"cron: {aimem_exe()} sweep --all")

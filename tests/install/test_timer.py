@@ -331,3 +331,25 @@ def test_the_templates_ship_in_the_wheel():
     assert '"hook_scripts" = "aimem/hook_scripts"' in pyproject
     for rel in ("systemd/aimem-sweep.service", "systemd/aimem-sweep.timer", timer.CRON_TEMPLATE):
         assert os.path.isfile(root / "hook_scripts" / rel)
+
+
+# --- what doctor reads ------------------------------------------------------------------------
+
+
+def test_current_schedule_finds_the_units_or_the_crontab_line(tmp_path: Path) -> None:
+    env = make_env(tmp_path, crontab=True)
+    assert timer.current_schedule(env) is None
+    (tmp_path / "table").write_text(OTHER_LINES)
+    assert timer.current_schedule(env) is None  # other people's lines are not ours
+    timer.install_timer("cron", EXE, env=env)
+    kind, argv = timer.current_schedule(env)
+    assert kind == "cron" and argv[:3] == [EXE, "sweep", "--all"]
+    timer.uninstall_timer("cron", env=env)
+    assert timer.current_schedule(env) is None
+
+
+@needs_systemctl
+def test_current_schedule_reads_the_service_unit(tmp_path: Path) -> None:
+    env = make_env(tmp_path, crontab=False)
+    timer.install_timer("systemd", EXE, env=env)
+    assert timer.current_schedule(env) == ("systemd", [EXE, "sweep", "--all"])
