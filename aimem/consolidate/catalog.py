@@ -64,6 +64,17 @@ def append_log(current: str | None, line: str) -> str:
     return text + f"- {line}\n"
 
 
+def log_after(repo, lines: list[str]) -> bytes:  # noqa: ANN001 - a pygit2.Repository
+    """``log.md`` as committed at HEAD with ``lines`` appended, ready for ``commit_files``."""
+    from aimem.wiki import repo as wikirepo
+
+    current = wikirepo.read_file(repo, "log.md")
+    text = current.decode("utf-8") if current else None
+    for line in lines:
+        text = append_log(text, line)
+    return (text or "").encode("utf-8")
+
+
 def render_brief(project: str, entries: list[Entry], max_recent: int = 5) -> str:
     """A few lines that tell an agent what memory exists and how to reach it."""
     counts: dict[str, int] = {}

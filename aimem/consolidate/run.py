@@ -89,10 +89,7 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
     line = f"{iso(time.time())} consolidate {d.agent} session {d.short_id}: " + ", ".join(
         sorted(p for p in pending if p != "index.md")
     )
-    current_log = wikirepo.read_file(repo, "log.md")
-    pending["log.md"] = catalog.append_log(
-        current_log.decode("utf-8") if current_log else None, line
-    ).encode("utf-8")
+    pending["log.md"] = catalog.log_after(repo, [line])
     message = (
         f"consolidate: {d.agent} session {d.short_id} ({d.observations} observations)\n\n"
         f"{d.title}\n"

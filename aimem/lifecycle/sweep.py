@@ -106,7 +106,7 @@ def sweep(
             f"{stamp} sweep archived {f.path} (retention {f.retention:.3f})"
             for f in result.archived
         ] + [f"{stamp} sweep dropped {path}" for path in result.dropped]
-        changes["log.md"] = _log(repo, lines)
+        changes["log.md"] = catalog.log_after(repo, lines)
         message = f"sweep: archive {len(result.archived)}, drop {len(result.dropped)}\n\n"
         message += "".join(line.split(" ", 1)[1] + "\n" for line in lines)
         result.commit = wikirepo.commit_files(repo, changes, message)
@@ -195,17 +195,9 @@ def unarchive(
             ARCHIVE_DIR + rel: None,
             rel: render(page).encode("utf-8"),
             "index.md": catalog.render_index(project_name, entries).encode("utf-8"),
-            "log.md": _log(repo, [f"{stamp} unarchived {rel}"]),
+            "log.md": catalog.log_after(repo, [f"{stamp} unarchived {rel}"]),
         }
         wikirepo.commit_files(repo, changes, f"unarchive: {rel}\n")
         sync_index(paths.index, paths.wiki)
         catalog.write_brief(paths, project_name, entries)
     return rel
-
-
-def _log(repo: pygit2.Repository, lines: list[str]) -> bytes:
-    current = wikirepo.read_file(repo, "log.md")
-    text = current.decode("utf-8") if current else None
-    for line in lines:
-        text = catalog.append_log(text, line)
-    return (text or "").encode("utf-8")

@@ -219,10 +219,7 @@ def write_page(
         line = f"{stamp} write-page {action} {req.type} {rel}"
         if superseded:
             line += f", supersedes {', '.join(superseded)}"
-        current_log = wikirepo.read_file(repo, "log.md")
-        changes["log.md"] = catalog.append_log(
-            current_log.decode("utf-8") if current_log else None, line
-        ).encode("utf-8")
+        changes["log.md"] = catalog.log_after(repo, [line])
         message = f"write-page: {action} {req.type} {rel}\n\n{title}\n"
         commit = wikirepo.commit_files(repo, changes, message)
         sync_index(paths.index, paths.wiki)
