@@ -18,10 +18,15 @@ import pygit2
 
 from aimem.index import fts
 from aimem.wiki import repo as wikirepo
-from aimem.wiki.pages import SPECIAL_PAGES, PagePathError, parse, validate_page_path
+from aimem.wiki.pages import (
+    ARCHIVE_DIR,
+    SPECIAL_PAGES,
+    PagePathError,
+    parse,
+    validate_page_path,
+)
 
 LAST_COMMIT = "last_commit"
-ARCHIVE_DIR = "_archive/"
 
 
 @dataclass

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from aimem.capture import state
 from aimem.project import ProjectPaths
 from aimem.wiki.links import LinkResolver, link_targets
-from aimem.wiki.pages import PAGE_TYPES, SPECIAL_PAGES, Page, parse
+from aimem.wiki.pages import ARCHIVE_DIR, PAGE_TYPES, SPECIAL_PAGES, Page, parse
 
 KINDS = (
     "missing_front_matter",
@@ -39,7 +39,6 @@ KINDS = (
 )
 ERRORS = {"missing_front_matter", "broken_link", "index_drift"}
 ORPHAN_TYPES = ("rule", "decision", "gotcha", "concept")
-ARCHIVE = "_archive/"
 
 
 @dataclass
@@ -153,7 +152,7 @@ def _link_issues(pages: dict[str, Page]) -> list[Issue]:
             elif resolved != rel:
                 linked.add(resolved)
     for rel, page in pages.items():
-        if rel in SPECIAL_PAGES or rel.startswith(ARCHIVE) or rel in linked:
+        if rel in SPECIAL_PAGES or rel.startswith(ARCHIVE_DIR) or rel in linked:
             continue
         if page.type in ORPHAN_TYPES:
             issues.append(Issue("orphan_page", rel, "no other page links here"))

@@ -22,11 +22,11 @@ from aimem.capture import state
 from aimem.consolidate import catalog
 from aimem.consolidate.session import iso
 from aimem.index import fts, rank
-from aimem.index.sync import ARCHIVE_DIR, sync_index
+from aimem.index.sync import sync_index
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.lock import wiki_lock
-from aimem.wiki.pages import PagePathError, parse, render, validate_page_path
+from aimem.wiki.pages import ARCHIVE_DIR, PagePathError, parse, render, validate_page_path
 from aimem.wiki.read import PageNotFound
 
 ARCHIVE_BELOW = 0.20

@@ -24,6 +24,8 @@ TYPE_DIRS = {
 }
 # Pages the catalogue and the index skip: they are about the wiki, not memories.
 SPECIAL_PAGES = ("index.md", "log.md")
+# Where ``aimem sweep`` moves pages that faded: in the wiki and in git, out of search.
+ARCHIVE_DIR = "_archive/"
 KEY_ORDER = (
     "title",
     "type",
