@@ -105,9 +105,7 @@ _RELEVANCE = {
 }
 
 
-def ranking_sql(backend: str = "fts5", by_type: bool = False) -> str:
-    """The best ``:limit`` pages matching ``:q`` (and of type ``:type`` if ``by_type``):
-    ``id, path, title, type, score``, best first, ties by path so results are stable."""
+def _ranking_sql(backend: str, by_type: bool) -> str:
     # CROSS JOIN keeps pages_fts as the outer loop: the full-text match drives the query even
     # when a type filter could tempt the planner into scanning ``pages`` by type.
     return (
@@ -117,6 +115,16 @@ def ranking_sql(backend: str = "fts5", by_type: bool = False) -> str:
         " WHERE pages_fts MATCH :q" + (" AND p.type = :type" if by_type else "") + ""
         " ORDER BY score DESC, p.path LIMIT :limit"
     )
+
+
+# Built once: search asks for one of these on every query.
+_RANKING = {(b, t): _ranking_sql(b, t) for b in _RELEVANCE for t in (False, True)}
+
+
+def ranking_sql(backend: str = "fts5", by_type: bool = False) -> str:
+    """The best ``:limit`` pages matching ``:q`` (and of type ``:type`` if ``by_type``):
+    ``id, path, title, type, score``, best first, ties by path so results are stable."""
+    return _RANKING[backend, by_type]
 
 
 def ensure_math(conn: sqlite3.Connection) -> None:
