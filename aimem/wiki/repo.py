@@ -1,11 +1,16 @@
 """The wiki's git repository, through pygit2 (no git binary, no git config needed).
 
-Every write is one commit with an explicit signature. Files are written to the work tree and
-staged in the index, so plain ``git status`` in the wiki stays clean.
+Every write is one commit with an explicit signature, built from HEAD's tree in memory; the work
+tree and the index follow the commit, so plain ``git status`` in the wiki stays clean. A writer
+killed anywhere is finished or undone by the next one (``recover``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import json
+import logging
 import os
 import shutil
 import tempfile
@@ -13,6 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pygit2
+
+from aimem.wiki.killpoint import killpoint
+
+log = logging.getLogger("aimem.wiki")
 
 SIGNATURE = ("aimem", "aimem@localhost")
 BRANCH = "main"
@@ -55,7 +64,9 @@ def _create(wiki_dir: str) -> pygit2.Repository:
     finally:
         if staging:
             shutil.rmtree(staging, ignore_errors=True)
-    return pygit2.Repository(wiki_dir)
+    repo = pygit2.Repository(wiki_dir)
+    _no_symlinks(repo)
+    return repo
 
 
 def head_commit(repo: pygit2.Repository) -> str | None:
@@ -77,36 +88,263 @@ def read_file(repo: pygit2.Repository, path: str, commit: str | None = None) -> 
 def commit_files(
     repo: pygit2.Repository, changes: dict[str, bytes | None], message: str
 ) -> str | None:
-    """Write ``changes`` (path -> bytes, ``None`` deletes) and commit them; ``None`` if the tree
-    did not change (so re-running an operation adds no commit)."""
-    workdir = repo.workdir
+    """Commit ``changes`` (path -> bytes, ``None`` deletes) on top of HEAD, then bring the work
+    tree and the index to the new commit; ``None`` if the tree did not change (so re-running an
+    operation adds no commit). The caller holds the wiki lock.
+
+    The commit's tree is HEAD's tree plus ``changes``, built in memory: never whatever a killed
+    writer (or a person) left staged in ``.git/index``. The branch moves in one atomic ref update;
+    the work-tree files are written after it, and a journal names the commit until they all are,
+    so a writer killed anywhere in between is finished by the next one (``recover``).
+    """
+    for rel in changes:
+        _check_rel(rel)
+    recover(repo)
+    _remove_legacy_temp(repo, changes)
+    head = head_commit(repo)
+    base = repo[head].peel(pygit2.Commit).tree if head is not None else None
+    tree = _apply(repo, base, changes, root=True)
+    if base is not None and tree == base.id:
+        return None
+    sig = pygit2.Signature(*SIGNATURE)
+    ref = "HEAD" if head is not None else f"refs/heads/{BRANCH}"
+    _write_journal(repo, head)
+    killpoint("commit.before-ref")
+    commit = repo.create_commit(ref, sig, sig, message, tree, [head] if head else [])
+    killpoint("commit.after-ref")
+    sync_worktree(repo, list(changes))
+    _remove(os.path.join(repo.path, JOURNAL))
+    return str(commit)
+
+
+def recover(repo: pygit2.Repository) -> None:
+    """Undo what a killed writer left, under the wiki lock (so no other aimem writer is running):
+    stale git lock files (logged), temporary files, and a commit whose work-tree files were not
+    all written. Also keeps ``core.symlinks`` off, so git never checks a symlink out."""
+    for rel in _stale_lock_names(repo):
+        full = os.path.join(repo.path, rel)
+        try:
+            os.remove(full)
+        except FileNotFoundError:
+            continue
+        except IsADirectoryError:
+            continue
+        log.warning("removed a stale git lock left by a killed writer: .git/%s", rel)
+    tmp = os.path.join(repo.path, TMP_DIR)
+    try:
+        for name in os.listdir(tmp):
+            _remove(os.path.join(tmp, name))
+    except FileNotFoundError:
+        pass
+    journal = os.path.join(repo.path, JOURNAL)
+    try:
+        with open(journal, "rb") as fh:
+            started = json.loads(fh.read()).get("from")
+    except FileNotFoundError:
+        started = False
+    except (OSError, ValueError, AttributeError):
+        started = None  # unreadable: treat as a first commit, resync everything committed
+    if started is not False:
+        head = head_commit(repo)
+        if head is not None and head != started:
+            try:
+                paths = [c.path for c in changed_paths(repo, started, head)]
+            except (KeyError, ValueError, pygit2.GitError):
+                paths = [c.path for c in changed_paths(repo, None, head)]
+            log.warning(
+                "finishing the work tree of commit %s, left unfinished by a killed writer",
+                head[:10],
+            )
+            sync_worktree(repo, paths)
+        _remove(journal)
+    _no_symlinks(repo)
+
+
+def sync_worktree(repo: pygit2.Repository, paths: list[str]) -> None:
+    """Make ``paths`` in the work tree and the index what HEAD has. Never follows a symlink:
+    every folder on the way must be a real one (a symlink there is replaced by a folder), the
+    file is written to a fresh temporary file under ``.git`` and renamed over whatever was at
+    its name, and a symlink committed into the wiki arrives as a plain file holding its target
+    (as git does with ``core.symlinks = false``)."""
+    head = head_commit(repo)
+    tree = repo[head].peel(pygit2.Commit).tree if head is not None else None
     index = repo.index
     index.read()
-    for rel, data in changes.items():
-        full = os.path.join(workdir, rel)
-        if data is None:
-            if os.path.exists(full):
-                os.remove(full)
+    for rel in paths:
+        entry = _entry(tree, rel)
+        if entry is None or entry.filemode == pygit2.GIT_FILEMODE_TREE:
+            _unlink_in(repo.workdir, rel)
             if rel in index:
                 index.remove(rel)
             continue
-        os.makedirs(os.path.dirname(full), exist_ok=True)
-        tmp = full + ".tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, full)
-        index.add(rel)
-    tree = index.write_tree()
-    parents = [] if repo.head_is_unborn else [repo.head.target]
-    if parents and repo[parents[0]].peel(pygit2.Commit).tree_id == tree:
-        index.write()
-        return None
+        _write_in(repo, rel, repo[entry.id].data)
+        killpoint("worktree.file")
+        index.add(pygit2.IndexEntry(rel, entry.id, entry.filemode))
+    killpoint("worktree.index")
     index.write()
-    sig = pygit2.Signature(*SIGNATURE)
-    ref = "HEAD" if not repo.head_is_unborn else f"refs/heads/{BRANCH}"
-    return str(repo.create_commit(ref, sig, sig, message, tree, parents))
+
+
+TMP_DIR = "aimem-tmp"  # under .git: temporary files never show in the work tree
+JOURNAL = "aimem-commit.json"  # under .git: a commit whose work-tree sync is not finished
+# Lock files git and libgit2 take around a commit; a killed writer leaves them behind.
+_LOCKS = ("index.lock", "HEAD.lock", "config.lock", "packed-refs.lock")
+
+
+def _stale_lock_names(repo: pygit2.Repository) -> list[str]:
+    names = list(_LOCKS)
+    with contextlib.suppress(FileNotFoundError):
+        names += [
+            f"refs/heads/{n}"
+            for n in os.listdir(os.path.join(repo.path, "refs", "heads"))
+            if n.endswith(".lock")
+        ]
+    return names
+
+
+def _check_rel(rel: str) -> None:
+    parts = rel.split("/")
+    if rel.startswith("/") or parts[0] == ".git" or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"not a wiki path: {rel!r}")
+
+
+def _apply(
+    repo: pygit2.Repository,
+    tree: pygit2.Tree | None,
+    changes: dict[str, bytes | None],
+    root: bool = False,
+) -> pygit2.Oid | None:
+    """The id of ``tree`` with ``changes`` applied (paths relative to it); ``None`` for a
+    folder left empty (git keeps no empty folders)."""
+    builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
+    below: dict[str, dict[str, bytes | None]] = {}
+    for rel, data in changes.items():
+        name, sep, rest = rel.partition("/")
+        if sep:
+            below.setdefault(name, {})[rest] = data
+        elif data is None:
+            if builder.get(name) is not None:
+                builder.remove(name)
+        else:
+            builder.insert(name, repo.create_blob(data), pygit2.GIT_FILEMODE_BLOB)
+    for name, inner in below.items():
+        current = builder.get(name)
+        subtree = current if isinstance(current, pygit2.Tree) else None
+        if subtree is None and all(v is None for v in inner.values()):
+            continue  # deleting below a folder that is not there
+        new = _apply(repo, subtree, inner)
+        if new is None:
+            if current is not None:
+                builder.remove(name)
+        else:
+            builder.insert(name, new, pygit2.GIT_FILEMODE_TREE)
+    if not root and len(builder) == 0:
+        return None
+    return builder.write()
+
+
+def _entry(tree: pygit2.Tree | None, rel: str) -> pygit2.Object | None:
+    if tree is None:
+        return None
+    try:
+        return tree[rel]
+    except KeyError:
+        return None
+
+
+def _write_journal(repo: pygit2.Repository, head: str | None) -> None:
+    tmp = os.path.join(repo.path, TMP_DIR)
+    os.makedirs(tmp, exist_ok=True)
+    name = os.path.join(tmp, f"{JOURNAL}.{os.getpid()}")
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, json.dumps({"from": head}).encode())
+    finally:
+        os.close(fd)
+    os.replace(name, os.path.join(repo.path, JOURNAL))
+
+
+def _open_parent(workdir: str, rel: str, create: bool) -> int | None:
+    """A descriptor of ``rel``'s folder, reached without following any symlink (``None`` when
+    it is not there and ``create`` is off). A symlink or a file where a folder belongs is
+    replaced by a real folder when creating."""
+    fd = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY)
+    for name in rel.split("/")[:-1]:
+        try:
+            child = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+                os.close(fd)
+                raise
+            if not create:
+                os.close(fd)
+                return None
+            if exc.errno != errno.ENOENT:
+                log.warning("replacing %r in the wiki (not a real folder) by a folder", name)
+                os.unlink(name, dir_fd=fd)
+            os.mkdir(name, 0o700, dir_fd=fd)
+            child = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+        os.close(fd)
+        fd = child
+    return fd
+
+
+def _write_in(repo: pygit2.Repository, rel: str, data: bytes) -> None:
+    tmp_dir = os.path.join(repo.path, TMP_DIR)
+    os.makedirs(tmp_dir, exist_ok=True)
+    tmp_name = f"{os.getpid()}.{os.urandom(6).hex()}.tmp"
+    tmp = os.path.join(tmp_dir, tmp_name)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    parent = _open_parent(repo.workdir, rel, create=True)
+    try:
+        # rename() replaces a symlink at the name itself; it never writes through it.
+        os.rename(tmp, rel.rsplit("/", 1)[-1], dst_dir_fd=parent)
+    except BaseException:
+        _remove(tmp)
+        raise
+    finally:
+        os.close(parent)
+
+
+def _unlink_in(workdir: str, rel: str) -> None:
+    parent = _open_parent(workdir, rel, create=False)
+    if parent is None:
+        return
+    try:
+        os.unlink(rel.rsplit("/", 1)[-1], dir_fd=parent)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        pass
+    finally:
+        os.close(parent)
+
+
+def _remove_legacy_temp(repo: pygit2.Repository, changes: dict[str, bytes | None]) -> None:
+    """``<path>.tmp`` files an older aimem, killed mid-write, left beside the files it wrote."""
+    for rel in {*changes, "index.md", "log.md"}:
+        _unlink_in(repo.workdir, rel + ".tmp")
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+        os.remove(path)
+
+
+def _no_symlinks(repo: pygit2.Repository) -> None:
+    """``core.symlinks = false`` in the wiki's config: git itself (a pull, a checkout) then
+    writes a committed symlink as a plain file, never as a link out of the wiki."""
+    config = repo.config
+    try:
+        if "core.symlinks" in config and not config.get_bool("core.symlinks"):
+            return
+    except (pygit2.GitError, ValueError):
+        pass
+    config["core.symlinks"] = False
 
 
 # Tree pairs ``changed_paths`` compares itself before handing a wide change to libgit2.

@@ -224,3 +224,156 @@ def test_open_repo_creates_whole_repositories_only(tmp_path: Path) -> None:
     ]
     assert leftovers == ["wiki", "wiki"]  # no staging folder left behind
     assert wikirepo.commit_files(repo, {"x.md": b"x\n"}, "first") is not None
+
+
+# --- Crash recovery and symlinks (issue 10, defects 4, 9, 10) ---------------------------------
+
+
+def fsck_clean(repo: pygit2.Repository) -> None:
+    done = git(repo, "fsck", "--no-dangling", "--strict")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    "lock", ["index.lock", "refs/heads/main.lock", "HEAD.lock", "packed-refs.lock", "config.lock"]
+)
+def test_a_stale_git_lock_left_by_a_crash_does_not_block_the_next_commit(
+    repo: pygit2.Repository, lock: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    wikirepo.commit_files(repo, {"a.md": b"one\n"}, "one")
+    stale = Path(repo.path, lock)
+    stale.write_bytes(b"")
+    with caplog.at_level("WARNING", logger="aimem.wiki"):
+        sha = wikirepo.commit_files(repo, {"a.md": b"two\n"}, "two")
+    assert sha is not None and wikirepo.head_commit(repo) == sha
+    assert not stale.exists()
+    assert any(lock in r.getMessage() for r in caplog.records)
+    assert git(repo, "status", "--porcelain").stdout == ""
+    fsck_clean(repo)
+
+
+def test_changes_staged_by_a_killed_writer_are_not_carried_into_the_next_commit(
+    repo: pygit2.Repository,
+) -> None:
+    wikirepo.commit_files(repo, {"a.md": b"one\n"}, "one")
+    # What an older aimem killed between staging and committing left behind.
+    Path(repo.workdir, "sessions").mkdir()
+    Path(repo.workdir, "sessions", "half.md").write_bytes(b"staged by a killed run\n")
+    index = repo.index
+    index.read()
+    index.add("sessions/half.md")
+    index.write()
+    sha = wikirepo.commit_files(repo, {"b.md": b"two\n"}, "two")
+    assert {c.path for c in wikirepo.changed_paths(repo, repo[sha].parents[0].id, sha)} == {"b.md"}
+    assert wikirepo.read_file(repo, "sessions/half.md") is None
+
+
+def test_a_symlinked_folder_is_never_written_through(
+    repo: pygit2.Repository, tmp_path: Path
+) -> None:
+    wikirepo.commit_files(repo, {"a.md": b"one\n"}, "one")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    Path(repo.workdir, "gotchas").symlink_to(elsewhere)
+    wikirepo.commit_files(repo, {"gotchas/x.md": b"page\n"}, "two")
+    assert list(elsewhere.iterdir()) == []
+    folder = Path(repo.workdir, "gotchas")
+    assert not folder.is_symlink() and folder.is_dir()
+    assert (folder / "x.md").read_bytes() == b"page\n"
+    assert git(repo, "status", "--porcelain").stdout == ""
+
+
+@pytest.mark.parametrize("name", ["index.md", "log.md"])
+def test_a_symlink_at_a_temporary_or_final_name_is_not_followed(
+    repo: pygit2.Repository, tmp_path: Path, name: str
+) -> None:
+    wikirepo.commit_files(repo, {name: b"one\n"}, "one")
+    victim_tmp = tmp_path / "victim-tmp"
+    victim_tmp.write_bytes(b"precious\n")
+    Path(repo.workdir, name + ".tmp").symlink_to(victim_tmp)
+    wikirepo.commit_files(repo, {name: b"two\n"}, "two")
+    assert victim_tmp.read_bytes() == b"precious\n"
+    final = Path(repo.workdir, name)
+    assert not final.is_symlink() and final.read_bytes() == b"two\n"
+    assert not Path(repo.workdir, name + ".tmp").is_symlink()
+
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious\n")
+    final.unlink()
+    final.symlink_to(victim)
+    wikirepo.commit_files(repo, {name: b"three\n"}, "three")
+    assert victim.read_bytes() == b"precious\n"
+    assert not final.is_symlink() and final.read_bytes() == b"three\n"
+
+
+def test_a_symlink_committed_into_the_wiki_is_never_checked_out_as_one(
+    repo: pygit2.Repository, tmp_path: Path
+) -> None:
+    wikirepo.commit_files(repo, {"a.md": b"one\n"}, "one")
+    # Someone else's machine commits a symlink and it arrives with a pull.
+    head = repo[wikirepo.head_commit(repo)]
+    builder = repo.TreeBuilder(head.tree)
+    builder.insert("evil.md", repo.create_blob(str(tmp_path / "secret")), pygit2.GIT_FILEMODE_LINK)
+    sig = pygit2.Signature("x", "x@x")
+    repo.create_commit("HEAD", sig, sig, "pushed", builder.write(), [head.id])
+    wikirepo.commit_files(repo, {"b.md": b"two\n"}, "two")
+    assert wikirepo.read_file(repo, "evil.md") is not None  # kept in history, as it came
+    reset = git(repo, "reset", "--hard", "-q")
+    assert reset.returncode == 0, reset.stderr
+    assert Path(repo.workdir, "evil.md").exists()
+    assert not Path(repo.workdir, "evil.md").is_symlink()
+
+
+def test_temporary_files_left_by_a_killed_writer_are_removed(repo: pygit2.Repository) -> None:
+    wikirepo.commit_files(repo, {"decisions/a.md": b"one\n"}, "one")
+    Path(repo.path, "aimem-tmp").mkdir(exist_ok=True)
+    leftovers = [
+        Path(repo.workdir, "index.md.tmp"),
+        Path(repo.workdir, "decisions/a.md.tmp"),
+        Path(repo.path, "aimem-tmp", "a.md.1234.tmp"),
+    ]
+    for path in leftovers:
+        path.write_bytes(b"half")
+    wikirepo.commit_files(repo, {"decisions/a.md": b"two\n", "index.md": b"i\n"}, "two")
+    assert [p for p in leftovers if p.exists()] == []
+    assert git(repo, "status", "--porcelain", "--ignored").stdout == ""
+
+
+@pytest.mark.parametrize(
+    "point", ["commit.before-ref", "commit.after-ref", "worktree.file#2", "worktree.index"]
+)
+def test_a_writer_killed_mid_commit_is_finished_or_undone_by_the_next_one(
+    repo: pygit2.Repository, point: str
+) -> None:
+    import os
+    import sys
+
+    first = wikirepo.commit_files(repo, {"a.md": b"one\n", "old.md": b"gone soon\n"}, "one")
+    script = (
+        "import sys; from aimem.wiki import repo as r; "
+        "r.commit_files(r.open_repo(sys.argv[1]), "
+        "{'a.md': b'two\\n', 'd/b.md': b'new\\n', 'd/c.md': b'c\\n', 'old.md': None}, 'killed')"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script, repo.workdir],
+        env={**os.environ, "AIMEM_TEST_KILL_AT": point},
+        capture_output=True,
+    )
+    assert killed.returncode == -9, killed.stderr
+    repo = wikirepo.open_repo(repo.workdir)
+    wikirepo.commit_files(repo, {"e.md": b"next\n"}, "next")
+    landed = point != "commit.before-ref"
+    assert wikirepo.commit_count(repo) == (3 if landed else 2)
+    assert git(repo, "status", "--porcelain").stdout == ""
+    expected = {"a.md", "e.md", *(("d/b.md", "d/c.md") if landed else ("old.md",))}
+    on_disk = {
+        str(p.relative_to(repo.workdir))
+        for p in Path(repo.workdir).rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    }
+    assert on_disk == expected
+    assert Path(repo.workdir, "a.md").read_bytes() == (b"two\n" if landed else b"one\n")
+    assert not Path(repo.path, wikirepo.JOURNAL).exists()
+    assert list(Path(repo.path, wikirepo.TMP_DIR).iterdir()) == []
+    fsck_clean(repo)
+    assert first
