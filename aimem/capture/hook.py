@@ -97,7 +97,10 @@ def run(
         observed.fields["branch"] = git_branch(observed.cwd)
     record = observation.build(agent, event, observed, project.slug)
     written = journal.append_line(
-        paths.journal(observed.session), observation.encode(record), record["id"]
+        paths.journal(observed.session),
+        observation.encode(record),
+        record["id"],
+        last_only=observed.kind in journal.BOUNDARY_KINDS,
     )
     kind = observed.kind
     if kind == "session_start":
@@ -110,9 +113,16 @@ def run(
         state.claim_if_shown(paths.state, observed.session, agent)
     elif kind == "session_end" and written:
         state.update_session(
-            paths.state, observed.session, agent=agent, status="ended", ended_ts=time.time()
+            paths.state,
+            observed.session,
+            agent=agent,
+            status="ended",
+            ended_ts=time.time(),
+            consolidate_pid=None,
         )
-        _spawn_consolidate(settings.home, project.slug, observed.session)
+        pid = _spawn_consolidate(settings.home, project.slug, observed.session)
+        # Lets a SessionStart wait for this consolidation only while it is alive.
+        state.update_session(paths.state, observed.session, consolidate_pid=pid)
     return "recorded" if written else "duplicate"
 
 
@@ -124,7 +134,9 @@ def _session_start(paths, project_name: str, session: str, agent: str, settings:
     from aimem.capture.context import build_context, read_wiki_page
 
     entry = state.sessions(paths.state).get(session, {})
-    if entry.get("status") in (None, "consolidated"):
+    if entry.get("status") != "open":
+        # New, or resumed after it ended (consolidated, failed, or still being consolidated):
+        # open again, so its next SessionEnd consolidates the new work.
         state.update_session(
             paths.state,
             session,
@@ -151,13 +163,14 @@ def _session_start(paths, project_name: str, session: str, agent: str, settings:
     return text
 
 
-def _spawn_consolidate(home: str, slug: str, session: str) -> None:
-    """Start ``aimem consolidate`` fully detached: agents give SessionEnd about a second."""
+def _spawn_consolidate(home: str, slug: str, session: str) -> int:
+    """Start ``aimem consolidate`` fully detached (agents give SessionEnd about a second);
+    returns its pid."""
     import subprocess
 
     log = open(log_path(home), "ab")  # noqa: SIM115 - handed to the child, closed right after
     try:
-        subprocess.Popen(
+        child = subprocess.Popen(
             [sys.executable, "-m", "aimem", "consolidate", "--project", slug, "--session", session],
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -168,6 +181,7 @@ def _spawn_consolidate(home: str, slug: str, session: str) -> None:
         )
     finally:
         log.close()
+    return child.pid
 
 
 def main(argv: list[str]) -> int:

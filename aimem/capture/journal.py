@@ -3,6 +3,11 @@
 Writers append one whole line with a single ``os.write`` under ``fcntl.flock`` and ``fsync``.
 A writer killed mid-line leaves a torn tail; the next writer (holding the lock) cuts it off before
 appending, and readers skip a last line without ``\\n``. Standard library only.
+
+A replayed hook (the same call delivered twice) is recognised by its record id. Session
+boundaries (``session_start``, ``session_end``) carry no per-call id, and a resumed session sends
+the same ones again, so for them only a repeat of the journal's *last* line is a replay:
+``end, start(resume), ..., end`` is all recorded, ``end, end`` once.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 
 _TAIL = 72 * 1024  # > the 64 KiB line cap: the window always reaches the previous newline
 SESSION_ID_MAX = 128
+BOUNDARY_KINDS = ("session_start", "session_end")  # replayed only as the journal's last line
 
 
 def valid_session_id(session: object) -> bool:
@@ -31,9 +37,12 @@ def short_session_id(session: str) -> str:
     return (clean[-8:] or "session").lower()
 
 
-def append_line(path: str, line: bytes, record_id: str | None = None) -> bool:
+def append_line(
+    path: str, line: bytes, record_id: str | None = None, last_only: bool = False
+) -> bool:
     """Append ``line`` (ending in ``\\n``) under an exclusive lock; ``False`` if ``record_id`` was
-    already among the recent lines (a replayed hook)."""
+    already among the recent lines (a replayed hook), or with ``last_only`` (session boundaries)
+    if it is the id of the last line."""
     if not line.endswith(b"\n"):
         raise ValueError("a journal line must end with a newline")
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -54,8 +63,11 @@ def append_line(path: str, line: bytes, record_id: str | None = None) -> bool:
                 elif start == 0:
                     os.ftruncate(fd, 0)
                     tail = b""
-            if record_id and b'"id":"' + record_id.encode() + b'"' in tail:
-                return False
+            if record_id:
+                if last_only:
+                    tail = tail[tail.rfind(b"\n", 0, len(tail) - 1) + 1 :]
+                if b'"id":"' + record_id.encode() + b'"' in tail:
+                    return False
         os.write(fd, line)
         os.fsync(fd)
         return True
@@ -87,6 +99,7 @@ def read_journal(path: str) -> JournalRead:
     if lines and lines[-1] != b"":
         result.torn_tail = True
     seen: set[str] = set()
+    previous = None  # id of the line before: a boundary record repeats only that one
     for number, raw in enumerate(lines[:-1], start=1):
         if not raw.strip():
             continue
@@ -99,8 +112,10 @@ def read_journal(path: str) -> JournalRead:
             result.bad_lines.append(number)
             continue
         rid = record.get("id")
+        last, previous = previous, rid
         if isinstance(rid, str):
-            if rid in seen:
+            boundary = record.get("kind") in BOUNDARY_KINDS
+            if rid == last or (rid in seen and not boundary):
                 result.duplicates += 1
                 continue
             seen.add(rid)

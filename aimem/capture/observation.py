@@ -112,9 +112,18 @@ def build(
     return record
 
 
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8, a lone surrogate (half an emoji cut by the agent: JSON ``"\\ud83d"``)
+    replaced by U+FFFD rather than failing the whole line."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text).encode()
+
+
 def encode(record: dict) -> bytes:
     """One JSON line within ``LINE_CAP``: oversized text fields shrink until the line fits."""
-    line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    line = _utf8(json.dumps(record, ensure_ascii=False, separators=(",", ":"))) + b"\n"
     cap = PROMPT_CAP
     while len(line) > LINE_CAP and cap > 64:
         cap //= 2
@@ -126,6 +135,5 @@ def encode(record: dict) -> bytes:
             files = record["files"][:20]
             record["files"] = [excerpt(f, cap) if isinstance(f, str) else f for f in files]
         record["truncated"] = True
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        line += b"\n"
+        line = _utf8(json.dumps(record, ensure_ascii=False, separators=(",", ":"))) + b"\n"
     return line

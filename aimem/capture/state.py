@@ -92,20 +92,53 @@ def sessions(state_dir: str) -> dict[str, dict]:
     return {k: v for k, v in read_json(sessions_path(state_dir)).items() if isinstance(v, dict)}
 
 
+LIVE_SPAWN_GRACE = 5.0  # seconds between marking a session ended and recording its child's pid
+
+
+def process_alive(pid: object) -> bool:
+    """Whether ``pid`` is a running process (a zombie, dead but not yet reaped, is not)."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read(512)
+    except OSError:
+        return True  # no procfs: trust kill(0)
+    return stat.rpartition(b")")[2][1:2] != b"Z"
+
+
+def consolidation_live(entry: dict, now: float) -> bool:
+    """Whether a consolidation of this session may still finish: it ended recently and the
+    consolidation it spawned is alive (or is being spawned right now). A killed or crashed one
+    is not waited for."""
+    ended = entry.get("ended_ts")
+    if entry.get("status") != "ended" or not isinstance(ended, (int, float)):
+        return False
+    if not 0 <= now - ended < 120:
+        return False
+    pid = entry.get("consolidate_pid")
+    if pid is None:
+        return now - ended < LIVE_SPAWN_GRACE
+    return process_alive(pid)
+
+
 def wait_for_consolidation(state_dir: str, exclude: str, timeout: float) -> bool:
     """Wait (bounded) while another session that ended recently is still being consolidated, so
-    an agent started right after another one quits gets the fresh handoff. ``True`` if none is
-    left pending."""
+    an agent started right after another one quits gets the fresh handoff. Only a live
+    consolidation is waited for. ``True`` if none is left pending."""
     deadline = time.monotonic() + max(0.0, timeout)
     while True:
         now = time.time()
         pending = [
             s
             for s, e in sessions(state_dir).items()
-            if s != exclude
-            and e.get("status") == "ended"
-            and isinstance(e.get("ended_ts"), (int, float))
-            and now - e["ended_ts"] < 120
+            if s != exclude and consolidation_live(e, now)
         ]
         if not pending:
             return True

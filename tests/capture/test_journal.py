@@ -86,6 +86,34 @@ def test_reader_drops_duplicates_that_slipped_in(tmp_path):
     assert result.duplicates == 1
 
 
+def test_a_boundary_is_a_replay_only_as_the_last_line(tmp_path):
+    path = str(tmp_path / "s.jsonl")
+    start = line({"id": "st", "kind": "session_start"})
+    end = line({"id": "en", "kind": "session_end"})
+    assert append_line(path, start, "st", last_only=True) is True
+    assert append_line(path, start, "st", last_only=True) is False  # the same hook twice
+    assert append_line(path, line({"id": "p1", "kind": "prompt"}), "p1") is True
+    assert append_line(path, end, "en", last_only=True) is True
+    assert append_line(path, end, "en", last_only=True) is False
+    # Resumed: the same start and end again, each after other lines, are new.
+    assert append_line(path, start, "st", last_only=True) is True
+    assert append_line(path, line({"id": "p2", "kind": "prompt"}), "p2") is True
+    assert append_line(path, end, "en", last_only=True) is True
+    ids = [r["id"] for r in read_journal(path).records]
+    assert ids == ["st", "p1", "en", "st", "p2", "en"]
+
+
+def test_reader_keeps_resumed_boundaries_and_drops_adjacent_repeats(tmp_path):
+    path = tmp_path / "s.jsonl"
+    start = line({"id": "st", "kind": "session_start"})
+    end = line({"id": "en", "kind": "session_end"})
+    prompt = line({"id": "p1", "kind": "prompt"})
+    path.write_bytes(start + start + prompt + end + end + start + prompt + end)
+    result = read_journal(str(path))
+    assert [r["id"] for r in result.records] == ["st", "p1", "en", "st", "en"]
+    assert result.duplicates == 3
+
+
 def test_bad_middle_lines_are_reported_and_skipped(tmp_path):
     path = tmp_path / "s.jsonl"
     path.write_bytes(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import random
 import string
+from pathlib import Path
 
 import pytest
+from replay import payload, retarget, run_hook
 
 from aimem.capture.observation import (
     EXCERPT_CAP,
@@ -188,3 +190,23 @@ def test_same_input_same_id_and_different_tool_use_id_different_id():
         record_id(agent="claude-code"),
     ]
     assert len({first["id"], *(o["id"] for o in others)}) == 5
+
+
+def test_a_lone_surrogate_is_replaced_not_dropped() -> None:
+    # Half an emoji: what JSON "\ud83d" decodes to when an agent cuts a tool result mid-pair.
+    line = encode(record_for("tool_result", {"tool": "Bash", "output": "party \ud83d"}))
+    assert json.loads(line)["output"] == "party \ufffd"
+    huge = encode(record_for("prompt", {"text": "x" * 70000 + "\udc00"}))
+    assert len(huge) <= LINE_CAP and "\ufffd" in json.loads(huge)["text"]
+
+
+def test_hook_keeps_a_tool_result_that_ends_in_a_cut_emoji(env: dict, project: Path) -> None:
+    p = retarget(payload("claude-code", "PostToolUse"), cwd=str(project), session="cut-emoji-1")
+    p["tool_response"] = {"stdout": "deployed \U0001f680 then cut <CUT>", "stderr": ""}
+    raw = json.dumps(p).encode().replace(b"<CUT>", b"\\ud83d")
+    assert b'cut \\ud83d"' in raw  # the output really ends in half a surrogate pair
+    done = run_hook("claude-code", "PostToolUse", raw, env)
+    assert done.returncode == 0 and done.stdout == b""
+    (segment,) = Path(env["AIMEM_HOME"]).glob("projects/*/raw/cut-emoji-1.jsonl")
+    (record,) = [json.loads(x) for x in segment.read_bytes().splitlines()]
+    assert record["output"] == "deployed \U0001f680 then cut \ufffd"
