@@ -173,7 +173,9 @@ def unarchive(
     ``PageNotFound`` when no such page is archived and ``FileExistsError`` when a page with
     that path has been written since (the archived copy is then left alone)."""
     now = time.time() if now is None else now
-    rel = validate_page_path(path.removeprefix(ARCHIVE_DIR), paths.wiki)
+    # Checked as text: the page is read from git and written through the commit path, which
+    # follows no symlink in the work tree.
+    rel = validate_page_path(path.removeprefix(ARCHIVE_DIR))
     if rel.startswith(ARCHIVE_DIR):
         raise PagePathError(f"not a page path: {path!r}")
     repo = wikirepo.open_repo(paths.wiki, create=False)

@@ -137,7 +137,10 @@ def _target_path(req: PageWrite, wiki_dir: str, title: str) -> str:
     folder = TYPE_DIRS[req.type]
     if req.path is None:
         return f"{folder}/{slug_for(title)}.md"
-    rel = validate_page_path(req.path, wiki_dir)
+    # The path is checked as text only: the page is read from git and written through the
+    # commit path, which follows no symlink, so a symlink planted in the work tree can neither
+    # redirect this write nor block it.
+    rel = validate_page_path(req.path)
     if not rel.startswith(folder + "/"):
         raise WriteError(f"a {req.type} page lives under {folder}/, not at {rel!r}")
     return rel
@@ -230,7 +233,7 @@ def write_page(
 def _superseded(requested: list[str], wiki_dir: str, rel: str) -> list[str]:
     out: list[str] = []
     for path in requested:
-        old = validate_page_path(path, wiki_dir)
+        old = validate_page_path(path)  # read from git, written by the commit path: see above
         if old == rel:
             raise WriteError("a page cannot supersede itself")
         if old in SPECIAL_PAGES:

@@ -144,3 +144,27 @@ def test_bad_requests_raise_and_commit_nothing(
         write_page(paths, "proj", request_)
     repo = wikirepo.open_repo(paths.wiki)
     assert wikirepo.commit_count(repo) == 0
+
+
+def test_a_symlinked_type_folder_never_leads_a_write_outside_the_wiki(
+    paths: ProjectPaths, tmp_path: Path
+) -> None:
+    """Issue 10, defect 9: ``gotchas/ -> elsewhere`` (planted by a push, or by hand)."""
+    first = write_page(paths, "proj", PageWrite("gotcha", "Flaky clock", "Mock time."))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    folder = Path(paths.wiki, "gotchas")
+    for page in folder.iterdir():
+        page.unlink()
+    folder.rmdir()
+    folder.symlink_to(elsewhere)
+
+    updated = write_page(
+        paths, "proj", PageWrite("gotcha", "Flaky clock", "Freeze time.", path=first.path)
+    )
+    created = write_page(paths, "proj", PageWrite("gotcha", "Stale cache", "Clear it."))
+    assert (created.action, updated.action) == ("created", "updated")
+    assert list(elsewhere.iterdir()) == []
+    assert not folder.is_symlink()
+    assert sorted(p.name for p in folder.iterdir()) == ["flaky-clock.md", "stale-cache.md"]
+    assert "Freeze time." in (folder / "flaky-clock.md").read_text()
