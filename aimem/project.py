@@ -21,6 +21,7 @@ import re
 MARKER = ".aimem.toml"
 # Patterns are compiled on first use (``re`` caches them): most hook calls never need them.
 _NAME_LINE = r"""^\s*name\s*=\s*(?:"([^"\n]*)"|'([^'\n]*)')\s*(?:#.*)?$"""
+_PLAIN_LINE = r"""\s*(?:#.*)?$|\s*name\s*=\s*(?:"[^"\\\n]*"|'[^'\n]*')\s*(?:#.*)?$"""
 
 
 # The records on the hook path are plain classes: importing ``dataclasses`` pulls in ``inspect``
@@ -118,19 +119,50 @@ def non_project_dirs(env: dict[str, str] | os._Environ) -> set[str]:
     return {os.path.realpath(d) for d in dirs}
 
 
-def _read_marker_name(marker: str) -> str | None:
-    # A full TOML parse (tomllib) costs ~15 ms of imports on the hook path; the marker's only
-    # identity key is a plain ``name = "..."`` line, so a line match is enough here.
+def _read_marker_name(marker: str, problems: list[str] | None = None) -> str | None:
+    """The marker's ``name``, or ``None`` (then its folder is the project). What is wrong with
+    the file goes to ``problems``, one line each; the project resolves all the same."""
+    folder = "using its folder as the project"
     try:
-        with open(marker, encoding="utf-8") as fh:
-            text = fh.read(65536)
-    except (OSError, UnicodeDecodeError):
-        return None
+        with open(marker, "rb") as fh:
+            data = fh.read(1 << 20)
+    except OSError as exc:
+        return _marker_problem(problems, marker, f"cannot read it ({exc.strerror})", folder)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _marker_problem(problems, marker, f"not UTF-8 text (byte {exc.start})", folder)
     match = re.search(_NAME_LINE, text, re.M)
-    if not match:
-        return None
-    name = (match.group(1) or match.group(2) or "").strip()
-    return name or None
+    name = (match.group(1) or match.group(2) or "").strip() if match else ""
+    # A full TOML parse (tomllib) costs ~15 ms of imports on the hook path; a marker made only
+    # of comments and one plain ``name = "..."`` line (the documented form) needs none.
+    if all(re.match(_PLAIN_LINE, line) for line in text.splitlines()):
+        if match and not name:
+            return _marker_problem(problems, marker, "name is empty", folder)
+        return name or None
+    import tomllib
+
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        using = f'using name "{name}"' if name else folder
+        _marker_problem(problems, marker, f"not valid TOML ({exc})", using)
+        return name or None
+    unknown = ", ".join(repr(k) for k in sorted(table) if k != "name")
+    if unknown:
+        _marker_problem(problems, marker, f"unknown key {unknown} ignored", "only name is read")
+    value = table.get("name")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if value is not None:
+        why = "name is empty" if isinstance(value, str) else f"name = {value!r} is not a string"
+        _marker_problem(problems, marker, why, folder)
+    return None
+
+
+def _marker_problem(problems: list[str] | None, marker: str, why: str, using: str) -> None:
+    if problems is not None:
+        problems.append(f"{marker}: {why}; {using} (fix the file)")
 
 
 def _git_common_dir(dot_git: str) -> str | None:
@@ -158,8 +190,11 @@ def _git_common_dir(dot_git: str) -> str | None:
     return os.path.realpath(common)
 
 
-def resolve_project(cwd: str, env: dict[str, str] | os._Environ | None = None) -> Project | None:
-    """The project for an absolute ``cwd`` taken from a payload; ``None`` if there is none."""
+def resolve_project(
+    cwd: str, env: dict[str, str] | os._Environ | None = None, problems: list[str] | None = None
+) -> Project | None:
+    """The project for an absolute ``cwd`` taken from a payload; ``None`` if there is none.
+    A malformed ``.aimem.toml`` on the way is reported in ``problems`` (one line each)."""
     env = os.environ if env is None else env
     explicit = (env.get("AIMEM_PROJECT") or "").strip()
     if explicit:
@@ -178,7 +213,7 @@ def resolve_project(cwd: str, env: dict[str, str] | os._Environ | None = None) -
     while True:
         marker = os.path.join(directory, MARKER)
         if os.path.isfile(marker):
-            name = _read_marker_name(marker)
+            name = _read_marker_name(marker, problems)
             if name:
                 identity = "name:" + name
                 return Project(name, identity, directory, slugify(name, identity), "marker")
@@ -239,9 +274,12 @@ def list_projects(home: str) -> list[tuple[str, ProjectPaths, dict]]:
     return [(s, paths_for(home, s), load_meta(paths_for(home, s))) for s in slugs]
 
 
-def find_project(home: str, selector: str | None, cwd: str) -> tuple[str, str, ProjectPaths]:
+def find_project(
+    home: str, selector: str | None, cwd: str, problems: list[str] | None = None
+) -> tuple[str, str, ProjectPaths]:
     """``(slug, name, paths)`` for a ``--project`` value (slug, name or path) or, without one,
-    for ``cwd``. Raises ``ProjectNotFound`` with a one-line reason."""
+    for ``cwd``. Raises ``ProjectNotFound`` with a one-line reason; a malformed marker is
+    reported in ``problems``."""
     if selector:
         known = list_projects(home)
         for slug, paths, meta in known:
@@ -258,7 +296,7 @@ def find_project(home: str, selector: str | None, cwd: str) -> tuple[str, str, P
         if not os.path.isdir(candidate):
             raise ProjectNotFound(f"unknown project {selector!r} (see `aimem projects`)")
         cwd = candidate
-    project = resolve_project(cwd)
+    project = resolve_project(cwd, problems=problems)
     if project is None:
         raise ProjectNotFound(f"{cwd} is not inside a project ($HOME, / and temp roots are not)")
     paths = paths_for(home, project.slug)

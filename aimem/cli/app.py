@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from aimem import __version__
@@ -66,10 +68,22 @@ for module in (
 
 
 def run() -> int:
-    """Run the app; a ``CliError`` becomes one line on stderr and exit status 1."""
+    """Run the app; a ``CliError`` becomes one line on stderr and exit status 1, and so does an
+    ``OSError`` (a full disk, a read-only folder): what failed is in the line, the traceback in
+    the log file when there is one."""
     try:
         app()  # standalone mode: usage errors and --help exit through SystemExit
     except CliError as exc:
         typer.echo(f"aimem: error: {exc}", err=True)
         return 1
+    except OSError as exc:
+        logging.getLogger("aimem").error("command failed", exc_info=True)
+        typer.echo(f"aimem: error: {os_error_line(exc)}", err=True)
+        return 1
     return 0
+
+
+def os_error_line(exc: OSError) -> str:
+    """``Read-only file system: /x/state/sessions.json`` rather than a traceback."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    return f"{what}: {exc.filename}" if exc.filename else what

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from aimem.config import Settings, load_settings
+from aimem.config import Settings, load_settings, make_private_dirs
 from aimem.logfile import setup_logging
 from aimem.project import ProjectNotFound, ProjectPaths, find_project
 
@@ -25,20 +25,62 @@ class Selected:
     paths: ProjectPaths
 
 
-def settings() -> Settings:
-    try:
-        loaded = load_settings()
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+def settings(need_home: bool = True) -> Settings:
+    """Settings for a command. A bad config value or file is a warning line on stderr (the
+    command goes on with the defaults for what was wrong); a data root that does not exist and
+    cannot be created is a ``CliError`` unless ``need_home`` is false (``doctor`` reports it).
+    Logging goes to the log file when it can be opened, and nowhere when it cannot."""
+    loaded = load_settings()
+    for problem in loaded.problems:
+        warn(problem)
+    # Everything this command creates under the data root is private (transcripts, pages).
+    os.umask(0o077)
+    if need_home:
+        problem = home_problem(loaded.home)
+        if problem:
+            raise CliError(f"{problem} ({home_fix(loaded)})")
     setup_logging(loaded.home, loaded.log_level)
     return loaded
 
 
-def select_project(home: str, selector: str | None) -> Selected:
+def home_problem(home: str) -> str | None:
+    """Why the data root does not exist and cannot be created, or ``None`` (it is there now).
+    An existing root that is read-only is fine: reading memory needs no writes."""
+    if os.path.isdir(home):
+        return None
     try:
-        slug, name, paths = find_project(home, selector, os.getcwd())
+        make_private_dirs(home)
+    except OSError as exc:
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            why = "a file is in the way"
+        else:
+            why = exc.strerror or str(exc)
+        return f"cannot create the data root {home}: {why}"
+    return None
+
+
+def home_fix(loaded: Settings) -> str:
+    """The fix for a data root that cannot be created."""
+    return (
+        "set AIMEM_HOME, or home in "
+        f"{loaded.config_file}, to a folder you can write, or create {loaded.home} yourself"
+    )
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr."""
+    sys.stderr.write(f"aimem: warning: {message}\n")
+
+
+def select_project(home: str, selector: str | None) -> Selected:
+    problems: list[str] = []
+    try:
+        slug, name, paths = find_project(home, selector, os.getcwd(), problems)
     except ProjectNotFound as exc:
         raise CliError(str(exc)) from None
+    finally:
+        for problem in problems:
+            warn(problem)
     return Selected(slug, name, paths)
 
 

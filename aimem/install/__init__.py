@@ -64,6 +64,7 @@ class PlanErrors(InstallError):
 
 def plan(agents: list[str], target: Target, install: bool) -> list[AgentPlan]:
     """Plan every agent before anything is written: one unparsable config stops the whole run."""
+    common.check_project_scope(target)
     plans: list[AgentPlan] = []
     errors: list[str] = []
     for agent in agents:

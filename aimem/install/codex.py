@@ -56,6 +56,10 @@ BLOCK_HEADER = "(managed by `aimem install codex`; `aimem uninstall codex` remov
 _NO_MATCHER = ("UserPromptSubmit", "Stop")  # Codex ignores their matcher, also in the hash
 
 
+def same_folder(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
 def config_dirs(target: Target) -> list[str]:
     return [target.codex_home]
 
@@ -181,6 +185,11 @@ def _config_change(
 
 
 def plan(target: Target, install: bool, notes: list[str]) -> list[FileChange]:
+    if not target.user and same_folder(os.path.join(target.project, ".codex"), target.codex_home):
+        # Project files there *are* the user's: a project uninstall would drop the user's trust.
+        raise InstallError(
+            f"{target.project}/.codex is Codex's user folder (CODEX_HOME): use --scope user"
+        )
     hooks_file = hooks_path(target)
     if install:
         desired = json_template(TEMPLATE, target.executable)["hooks"]

@@ -88,6 +88,23 @@ def project_root(start: str) -> str:
         probe = parent
 
 
+def check_project_scope(target: Target) -> None:
+    """Project scope only where aimem records a project: in ``$HOME`` the "project" configs are
+    the user's own (``~/.codex/hooks.json``), and ``/`` or the temp folder are nobody's project.
+    Raises ``InstallError`` (one line) for those; user scope always passes."""
+    if target.user:
+        return
+    from aimem.project import non_project_dirs
+
+    root = os.path.realpath(target.project)
+    if root in non_project_dirs(target.env) | {os.path.realpath(target.home)}:
+        raise InstallError(
+            f"--scope project needs a project folder, and {target.project} is not one "
+            "($HOME, / and the temp folder are not projects): run it inside a project, "
+            "pass --project-dir, or use --scope user"
+        )
+
+
 def default_executable() -> str:
     """The installed ``aimem`` as an absolute path. Agents run hooks with a minimal PATH, and a
     pyenv-style shim would add ~125 ms per call, so the console script next to the running

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from aimem import install as installer
+from aimem.config import Settings, make_private_dirs
 from aimem.install.common import Inspection, InstallError, Target, aimem_argv
 
 ROUND_TRIP_TIMEOUT = 30.0
@@ -191,18 +192,60 @@ def _found_detail(agent: str, target: Target) -> str:
     return "config folder " + next(d for d in mod.config_dirs(target) if os.path.isdir(d))
 
 
+def check_config(report: Report, settings: Settings) -> None:
+    """The config file and ``AIMEM_*`` values: each one that was ignored is a failure (memory
+    still records, but not as the user configured it)."""
+    if not settings.problems:
+        where = settings.config_file
+        detail = f"{where} is valid" if os.path.isfile(where) else f"no {where}: the defaults"
+        report.checks.append(Check("aimem", "config", "ok", detail))
+        return
+    for problem in settings.problems:
+        fix = getattr(problem, "fix", f"fix {settings.config_file}")
+        report.checks.append(Check("aimem", "config", "fail", str(problem), fix))
+
+
 def check_data_root(report: Report, home: str) -> None:
+    """Can be created and written, and is private (it holds prompts and tool output)."""
+    fix = f"set AIMEM_HOME (or home in the config file) to a folder you can write, not {home}"
     try:
-        os.makedirs(home, exist_ok=True)
+        make_private_dirs(home)
         with tempfile.NamedTemporaryFile(dir=home, prefix=".doctor-"):
             pass
     except OSError as exc:
+        if isinstance(exc, (FileExistsError, NotADirectoryError)):
+            blocker = home
+            while not os.path.lexists(blocker) and os.path.dirname(blocker) != blocker:
+                blocker = os.path.dirname(blocker)
+            why, fix = f"{blocker} is a file, not a folder", f"move {blocker} away, or {fix}"
+        elif os.path.isdir(home):
+            why, fix = f"not writable ({exc.strerror})", f"chmod u+rwx {home}, or {fix}"
+        else:
+            why = f"cannot be created ({exc.strerror})"
+        report.checks.append(Check("aimem", "data root", "fail", f"{home}: {why}", fix))
+        return
+    mode = os.stat(home).st_mode & 0o777
+    if mode & 0o077:
         report.checks.append(
-            Check("aimem", "data root", "fail", f"{home} is not writable ({exc.strerror})",
-                  f"chmod u+rwx {home}  (or set AIMEM_HOME to a writable folder)")
+            Check("aimem", "data root", "warn",
+                  f"{home} is writable but readable by others (mode {mode:o})",
+                  f"chmod -R go-rwx {home}")
         )  # fmt: skip
         return
-    report.checks.append(Check("aimem", "data root", "ok", f"{home} is writable"))
+    report.checks.append(Check("aimem", "data root", "ok", f"{home} is writable and private"))
+
+
+def check_marker(report: Report, cwd: str) -> None:
+    """A malformed ``.aimem.toml`` above ``cwd``: the project still resolves, maybe not as meant."""
+    from aimem.project import resolve_project
+
+    problems: list[str] = []
+    resolve_project(cwd, problems=problems)
+    for problem in problems:
+        marker = problem.split(": ", 1)[0]
+        report.checks.append(
+            Check("aimem", "project marker", "fail", problem, f"fix or remove {marker}")
+        )
 
 
 def check_project(report: Report, home: str, cwd: str) -> None:
@@ -294,10 +337,15 @@ def _walk_objects(wiki: str) -> int:
     return len(seen)
 
 
-def run(home: str, cwd: str, user: Target, project: Target | None) -> Report:
+def run(
+    home: str, cwd: str, user: Target, project: Target | None, settings: Settings | None = None
+) -> Report:
     report = Report()
     check_agents(report, [user] + ([project] if project is not None else []))
+    if settings is not None:
+        check_config(report, settings)
     check_data_root(report, home)
+    check_marker(report, cwd)
     check_project(report, home, cwd)
     report.checks.append(check_sweep_schedule(user.env))
     return report

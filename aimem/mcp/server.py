@@ -91,12 +91,19 @@ def build_server(
 
 def serve() -> int:
     """Run the server over stdio until the client closes it; the exit status."""
+    settings = load_settings()  # never raises: bad values fall back to their defaults
+    os.umask(0o077)  # what the server writes under the data root is private
     try:
-        settings = load_settings()
         setup_server_logging(settings)
-    except (ValueError, OSError) as exc:
-        sys.stderr.write(f"aimem mcp: {exc}\n")
-        return 2
+    except OSError as exc:
+        # A read-only or missing data root: serve anyway (reading memory needs no writes), with
+        # the log on stderr, which the agent keeps in its MCP log.
+        to_stderr = logging.StreamHandler(sys.stderr)
+        for name in ("aimem", ""):
+            logging.getLogger(name).addHandler(to_stderr)
+        log.warning("cannot open the log file (%s); logging to stderr", exc)
+    for problem in settings.problems:
+        log.warning("config ignored: %s", problem)
     log.info("mcp server %s starting in %s", __version__, os.getcwd())
     try:
         build_server(settings).run("stdio")

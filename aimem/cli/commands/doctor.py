@@ -26,14 +26,16 @@ def register(app: typer.Typer) -> None:
         broken."""
         from aimem.install import doctor as checks
         from aimem.install.common import Target, project_root
+        from aimem.project import non_project_dirs
 
-        home = settings().home
+        loaded = settings(need_home=False)  # a data root that cannot be made is a finding here
         cwd = os.getcwd()
         env = dict(os.environ)
         user = Target("user", "", cwd, env)
         root = project_root(cwd)
-        project = Target("project", "", root, env) if root != user.home else None
-        report = checks.run(home, cwd, user, project)
+        excluded = non_project_dirs(env) | {os.path.realpath(user.home)}
+        project = None if os.path.realpath(root) in excluded else Target("project", "", root, env)
+        report = checks.run(loaded.home, cwd, user, project, loaded)
         if json_out:
             print_json(report.as_dict())
         else:
