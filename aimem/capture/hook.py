@@ -17,8 +17,8 @@ import time
 
 from aimem.capture import journal, observation, state
 from aimem.capture.adapters import load as load_adapter
-from aimem.config import Settings, load_settings
-from aimem.logfile import hook_log, log_path
+from aimem.config import Settings, load_settings, make_private_dirs
+from aimem.logfile import hook_log, hook_log_once, log_path
 from aimem.project import Project, git_branch, paths_for, resolve_project
 
 USAGE = "usage: aimem hook <agent> [<event>]  (reads the agent's hook payload on stdin)"
@@ -85,7 +85,10 @@ def run(
         return "payload lacks session_id/cwd"
     if not journal.valid_session_id(observed.session):
         return "invalid session id"
-    project = resolve_project(observed.cwd)
+    marker_problems: list[str] = []
+    project = resolve_project(observed.cwd, problems=marker_problems)
+    for problem in marker_problems:
+        hook_log_once(settings.home, f"project marker: {problem}")
     if project is None:
         return "no project here"
     paths = paths_for(settings.home, project.slug)
@@ -192,13 +195,14 @@ def main(argv: list[str]) -> int:
         print("Agents run this; it records one event in the project's journal and never fails.")
         return 0
     agent, event = argv[0], (argv[1] if len(argv) > 1 else None)
+    # Everything a hook (and the consolidation it starts) creates is private: journals hold
+    # prompts and tool output.
+    os.umask(0o077)
+    settings = load_settings()  # never raises: bad values fall back, listed in .problems
     try:
-        settings = load_settings()
-    except Exception as exc:  # noqa: BLE001 - a bad config must not break the agent
-        settings = load_settings({k: v for k, v in os.environ.items() if k == "HOME"})
-        hook_log(settings.home, f"{agent} {event}: config ignored: {exc}")
-    try:
-        os.makedirs(os.path.join(settings.home, "logs"), exist_ok=True)
+        make_private_dirs(os.path.join(settings.home, "logs"))
+        for problem in settings.problems:
+            hook_log_once(settings.home, f"config ignored: {problem}")
         outcome = run(agent, event, sys.stdin.buffer, sys.stdout, settings)
     except Exception as exc:  # noqa: BLE001 - fail open, always
         outcome = f"error {type(exc).__name__}: {exc}"

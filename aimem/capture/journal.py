@@ -68,8 +68,19 @@ def append_line(
                     tail = tail[tail.rfind(b"\n", 0, len(tail) - 1) + 1 :]
                 if b'"id":"' + record_id.encode() + b'"' in tail:
                     return False
-        os.write(fd, line)
-        os.fsync(fd)
+        # A cut write (a full disk writes what fits, then fails) must not leave part of a line:
+        # on any failure the file goes back to its size before the write.
+        before = os.lseek(fd, 0, os.SEEK_END)
+        try:
+            if os.write(fd, line) != len(line):
+                raise OSError(28, "No space left on device (short write)", path)
+            os.fsync(fd)
+        except BaseException:
+            try:  # noqa: SIM105 - no contextlib on the hook path (~4 ms)
+                os.ftruncate(fd, before)
+            except OSError:
+                pass  # the reader and the next writer cut a torn tail anyway
+            raise
         return True
     finally:
         os.close(fd)  # closing releases the flock

@@ -16,6 +16,8 @@ import json
 import os
 import time
 
+from aimem.config import make_private_dirs
+
 OFFERED = "offered"
 CLAIMED = "claimed"
 EXPIRED = "expired"
@@ -54,18 +56,40 @@ def read_json(path: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def write_json_atomic(path: str, value: dict) -> None:
-    """Write via a temp file and ``rename`` so readers never see half a file."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never part of one.
+
+    The bytes go to a temp file beside it; every ``os.write`` is checked (it may write less than
+    asked, e.g. on a nearly full disk) and the file is fsynced before the rename. On any failure
+    the temp file is removed, the old file stays as it was, and the ``OSError`` propagates."""
+    folder = os.path.dirname(path)
+    make_private_dirs(folder)
     tmp = f"{path}.{os.getpid()}.tmp"
-    data = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, data + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                if written <= 0:  # never for a regular file; guards against a silent loop
+                    raise OSError(28, "No space left on device", tmp)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:  # noqa: SIM105 - no contextlib on the hook path (~4 ms)
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_json_atomic(path: str, value: dict) -> None:
+    """``value`` as indented JSON, through ``write_atomic``."""
+    data = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    write_atomic(path, data + b"\n")
 
 
 def sessions_path(state_dir: str) -> str:

@@ -114,8 +114,7 @@ def entries_after(paths: ProjectPaths, new_pages: list[Page]) -> list[Entry]:
 
 def write_brief(paths: ProjectPaths, project_name: str, entries: list[Entry]) -> None:
     """Replace ``state/brief.md`` atomically: the hook reads it at every SessionStart."""
-    os.makedirs(paths.state, exist_ok=True)
-    tmp = os.path.join(paths.state, f"brief.md.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(render_brief(project_name, entries))
-    os.replace(tmp, os.path.join(paths.state, "brief.md"))
+    from aimem.capture.state import write_atomic
+
+    text = render_brief(project_name, entries)
+    write_atomic(os.path.join(paths.state, "brief.md"), text.encode("utf-8"))
