@@ -102,11 +102,36 @@ def test_help_goes_through_the_cli(world: World) -> None:
     assert "stdio" in shown.stdout
 
 
-def test_bad_settings_are_one_line_on_stderr(world: World, tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text("this is = = not toml\n")
-    env = dict(world.env, AIMEM_CONFIG=str(config))
-    done = subprocess.run([aimem_exe(), "mcp"], input=b"", capture_output=True, env=env, timeout=60)
-    assert done.returncode == 2 and done.stdout == b""
-    assert done.stderr.decode().startswith("aimem mcp: config file")
-    assert len(done.stderr.decode().strip().splitlines()) == 1
+def test_a_broken_config_is_logged_and_the_server_serves(world: World, tmp_path: Path) -> None:
+    # Before: a config that did not parse, or one bad value, stopped the server at start.
+    for text in ("this is = = not toml\n", 'handoff_max_age_days = "seven"\nlog_level = "NOPE"\n'):
+        config = tmp_path / "config.toml"
+        config.write_text(text)
+        env = dict(world.env, AIMEM_CONFIG=str(config))
+        proc = subprocess.Popen(
+            [aimem_exe(), "mcp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=env, cwd=str(world.project),
+        )  # fmt: skip
+        assert proc.stdin is not None and proc.stdout is not None
+        for message in (
+            rpc(1, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+                                  "clientInfo": {"name": "t", "version": "0"}}),
+            {"jsonrpc": "2.0", "method": "notifications/initialized"},
+            call(2, "memory_query", {"query": "YAML anchors"}),
+        ):  # fmt: skip
+            proc.stdin.write((json.dumps(message) + "\n").encode())
+            proc.stdin.flush()
+        replies = {}
+        while 2 not in replies:
+            line = proc.stdout.readline()
+            assert line, "server closed stdout early"
+            reply = json.loads(line)
+            replies[reply["id"]] = reply
+        proc.stdin.close()
+        proc.stdout.read()
+        err = proc.stderr.read()
+        assert proc.wait(timeout=30) == 0 and err == b"", err
+        assert replies[2]["result"]["isError"] is False, replies[2]
+        assert replies[2]["result"]["structuredContent"]["results"]
+        logged = Path(log_path(str(world.home))).read_text()
+        assert f"config ignored: {config}: " in logged
