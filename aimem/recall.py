@@ -17,7 +17,7 @@ from aimem.index import fts
 from aimem.index.graph import Neighbourhood
 from aimem.index.graph import explore as neighbourhood
 from aimem.index.query import query_terms
-from aimem.index.reads import PageRow, ensure_fresh, recent_pages, reinforce
+from aimem.index.reads import PageRow, recent_pages, reinforce, with_index
 from aimem.project import ProjectPaths
 from aimem.wiki.pages import Page, parse
 from aimem.wiki.read import PageNotFound, load_page, read_text
@@ -41,12 +41,11 @@ def query(
     """Ranked hits for ``text``; the index is synced first if the wiki moved past it."""
     if not isinstance(text, str) or not query_terms(text):
         raise EmptyQuery("query has no words to search for: give a few keywords")
-    conn = fts.connect(paths.index)
-    try:
-        ensure_fresh(paths.index, paths.wiki, conn)
-        return fts.search(conn, text, type=type, limit=limit, project=project)
-    finally:
-        conn.close()
+    return with_index(
+        paths.index,
+        paths.wiki,
+        lambda conn: fts.search(conn, text, type=type, limit=limit, project=project),
+    )
 
 
 @dataclass
@@ -70,10 +69,13 @@ def read_page(paths: ProjectPaths, path: str, now: float | None = None) -> ReadP
 
 
 def _reinforce(paths: ProjectPaths, path: str, now: float | None) -> bool:
-    """Reading a page never depends on the index: a missing or broken one only skips the count."""
+    """Reading a page never depends on the index: a missing, broken or read-only one only skips
+    the count."""
+    if not fts.writable(paths.index):
+        return False
     try:
         conn = fts.connect(paths.index)
-    except (sqlite3.DatabaseError, fts.IndexUnavailable) as exc:
+    except (sqlite3.DatabaseError, fts.IndexUnavailable, OSError) as exc:
         log.warning("read of %s not counted: %s", path, exc)
         return False
     try:
@@ -88,23 +90,21 @@ def suggest_paths(paths: ProjectPaths, missing: str, limit: int = 3) -> list[str
     if not query_terms(words):
         return []
     try:
-        conn = fts.connect(paths.index)
+        return with_index(
+            paths.index,
+            paths.wiki,
+            lambda conn: [hit.path for hit in fts.search(conn, words, limit=limit)],
+            fresh=False,
+        )
     except Exception:  # noqa: BLE001 - suggestions are a courtesy
         return []
-    try:
-        return [hit.path for hit in fts.search(conn, words, limit=limit)]
-    finally:
-        conn.close()
 
 
 def explore(paths: ProjectPaths, path: str, limit: int = 10) -> Neighbourhood:
     """Links, backlinks, shared tags and shared sessions of the page at ``path``."""
-    ensure_fresh(paths.index, paths.wiki)
-    conn = fts.connect(paths.index)
-    try:
-        return neighbourhood(conn, paths.wiki, path, limit)
-    finally:
-        conn.close()
+    return with_index(
+        paths.index, paths.wiki, lambda conn: neighbourhood(conn, paths.wiki, path, limit)
+    )
 
 
 def _neighbour_lines(label: str, rows: list[dict], shared_label: str = "") -> list[str]:
@@ -183,13 +183,14 @@ def recent(paths: ProjectPaths, limit: int = 5, max_offer_age_days: float = 7.0)
     consolidated."""
     from aimem.consolidate.run import pending_sessions
 
-    ensure_fresh(paths.index, paths.wiki)
-    conn = fts.connect(paths.index)
-    try:
-        sessions = recent_pages(conn, ("session",), limit)
-        knowledge = recent_pages(conn, KNOWLEDGE_TYPES, limit)
-    finally:
-        conn.close()
+    sessions, knowledge = with_index(
+        paths.index,
+        paths.wiki,
+        lambda conn: (
+            recent_pages(conn, ("session",), limit),
+            recent_pages(conn, KNOWLEDGE_TYPES, limit),
+        ),
+    )
     state.current_offer(paths.state, max_offer_age_days)  # expires a stale offer
     offer = state.read_json(state.handoff_path(paths.state))
     return Recent(

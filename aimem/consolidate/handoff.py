@@ -21,8 +21,9 @@ _CHECKED = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s")  # done: not a next step
 _SENTENCE = re.compile(r"[^.!?\n]*\?")
 
 
-def handoff_path(d: SessionDigest) -> str:
-    return f"handoffs/{d.date[:7]}/{d.date}-{d.short_id}.md"
+def handoff_path(d: SessionDigest, short: str | None = None) -> str:
+    """``short``: the id ``session.page_ids`` chose when the default one is taken."""
+    return f"handoffs/{d.date[:7]}/{d.date}-{short or d.short_id}.md"
 
 
 def open_questions(d: SessionDigest) -> list[str]:
@@ -107,7 +108,7 @@ def _bullets(items: list[str], empty: str) -> list[str]:
     return [f"- {item}" for item in items] or [empty]
 
 
-def handoff_page(d: SessionDigest, status: str = "offered") -> Page:
+def handoff_page(d: SessionDigest, status: str = "offered", short: str | None = None) -> Page:
     meta = {
         "title": f"Handoff: {d.title}",
         "type": "handoff",
@@ -120,7 +121,7 @@ def handoff_page(d: SessionDigest, status: str = "offered") -> Page:
         "status": status,
         "from_agent": d.agent,
         "from_session": d.session,
-        "session_page": session_path(d),
+        "session_page": session_path(d, short),
     }
     last_request = quote_block(d.prompts[-1], 3000) if d.prompts else "(no request recorded)"
     body = [
@@ -150,6 +151,6 @@ def handoff_page(d: SessionDigest, status: str = "offered") -> Page:
         "",
         *_bullets(failed_attempts(d), "None recorded."),
         "",
-        f"Full session log: [[{session_path(d)[:-3]}]]",
+        f"Full session log: [[{session_path(d, short)[:-3]}]]",
     ]
-    return Page(path=handoff_path(d), meta=meta, body="\n".join(body) + "\n")
+    return Page(path=handoff_path(d, short), meta=meta, body="\n".join(body) + "\n")

@@ -7,6 +7,7 @@ regenerate ``index.md``, append ``log.md``, commit once, update the index from t
 
 from __future__ import annotations
 
+import calendar
 import logging
 import os
 import time
@@ -15,13 +16,14 @@ from dataclasses import dataclass, field
 from aimem.capture import journal, state
 from aimem.consolidate import catalog
 from aimem.consolidate.digest import SessionDigest, digest
-from aimem.consolidate.handoff import handoff_page
-from aimem.consolidate.session import iso, session_page, session_path
+from aimem.consolidate.handoff import handoff_page, handoff_path
+from aimem.consolidate.session import iso, page_ids, session_page, session_path
 from aimem.index.sync import sync_index
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
+from aimem.wiki.killpoint import killpoint
 from aimem.wiki.lock import wiki_lock
-from aimem.wiki.pages import Page, parse, render
+from aimem.wiki.pages import ARCHIVE_DIR, Page, parse, render
 
 log = logging.getLogger("aimem.consolidate")
 
@@ -68,23 +70,32 @@ def consolidate_session(paths: ProjectPaths, project_name: str, session: str) ->
 def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) -> Result:
     repo = wikirepo.open_repo(paths.wiki)
     sync_index(paths.index, paths.wiki)
-    session = session_page(d)
-    handoff, handoff_changed = _handoff_for(repo, d)
+    offered = offered_handoffs(paths)
+    reconcile_offer(paths, repo, offered)
+    short = page_id(repo, d)
+    session = session_page(d, short)
+    handoff, handoff_changed = _handoff_for(repo, d, short)
     new_pages = {session.path: render(session), handoff.path: render(handoff)}
 
     changes: dict[str, bytes | None] = {p: t.encode("utf-8") for p, t in new_pages.items()}
     previous = state.read_json(state.handoff_path(paths.state))
     prev_path = previous.get("path")
-    if handoff_changed and isinstance(prev_path, str) and prev_path != handoff.path:
-        closed = _close_previous_offer(repo, prev_path, previous.get("status"))
-        if closed is not None:
-            changes[prev_path] = closed
+    if handoff_changed:
+        # The new offer replaces every other one: the previous offer, and any handoff an
+        # interrupted run or an older aimem left marked offered.
+        for path in dict.fromkeys([*([prev_path] if isinstance(prev_path, str) else []), *offered]):
+            if path == handoff.path:
+                continue
+            status = previous.get("status") if path == prev_path else None
+            closed = _close_previous_offer(repo, path, status)
+            if closed is not None:
+                changes[path] = closed
 
     entries = catalog.entries_after(paths, [session, handoff])
     changes["index.md"] = catalog.render_index(project_name, entries).encode("utf-8")
     pending = {p: c for p, c in changes.items() if wikirepo.read_file(repo, p) != c}
     if not pending:
-        _finish(paths, project_name, d, entries, None)
+        _finish(paths, project_name, d, entries, None, session.path)
         return Result(d.session, "unchanged", observations=d.observations)
     line = f"{iso(time.time())} consolidate {d.agent} session {d.short_id}: " + ", ".join(
         sorted(p for p in pending if p != "index.md")
@@ -95,6 +106,7 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
         f"{d.title}\n"
     )
     commit = wikirepo.commit_files(repo, pending, message)
+    killpoint("consolidate.committed")
     sync_index(paths.index, paths.wiki)
     if handoff_changed:
         offer = {
@@ -109,22 +121,23 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
         }
         with state.state_lock(paths.state):
             state.write_json_atomic(state.handoff_path(paths.state), offer)
-    _finish(paths, project_name, d, entries, commit)
+        killpoint("consolidate.offered")
+    _finish(paths, project_name, d, entries, commit, session.path)
     return Result(
         d.session, "committed" if commit else "unchanged", commit, sorted(pending), d.observations
     )
 
 
-def _handoff_for(repo, d: SessionDigest) -> tuple[Page, bool]:
+def _handoff_for(repo, d: SessionDigest, short: str) -> tuple[Page, bool]:
     """The session's handoff page and whether its content changed. An unchanged journal keeps
     the page's current status (it may have been claimed since), so a re-run commits nothing."""
-    fresh = handoff_page(d)
+    fresh = handoff_page(d, short=short)
     stored = wikirepo.read_file(repo, fresh.path)
     if stored is None:
         return fresh, True
     status = parse(stored.decode("utf-8", "replace"), fresh.path).meta.get("status")
     if isinstance(status, str) and status != fresh.meta["status"]:
-        same = handoff_page(d, status=status)
+        same = handoff_page(d, status=status, short=short)
         if render(same).encode("utf-8") == stored:
             return same, False
     return fresh, render(fresh).encode("utf-8") != stored
@@ -149,6 +162,7 @@ def _finish(
     d: SessionDigest,
     entries: list[catalog.Entry],
     commit: str | None,
+    page: str,
 ) -> None:
     catalog.write_brief(paths, project_name, entries)
     state.update_session(
@@ -158,8 +172,110 @@ def _finish(
         status="consolidated",
         consolidated_ts=time.time(),
         commit=commit,
-        page=session_path(d),
+        page=page,
     )
+
+
+def page_id(repo, d: SessionDigest) -> str:  # noqa: ANN001 - a pygit2.Repository
+    """The id this session's pages are named by (``session.page_ids``): the first whose session
+    and handoff pages are free or already this session's (checked in their front matter, live
+    or archived), preferring one that is its own, so a page path never passes to another session
+    and a session re-consolidated (resumed, or after a crash) finds its pages again."""
+    free = None
+    for short in page_ids(d.session):
+        owners = [
+            _owner(repo, session_path(d, short), "session"),
+            _owner(repo, handoff_path(d, short), "from_session"),
+        ]
+        if any(o not in (None, d.session) for o in owners):
+            continue
+        if d.session in owners:
+            return short
+        free = free or short
+    return free or page_ids(d.session)[-1]
+
+
+def _owner(repo, rel: str, key: str) -> str | None:  # noqa: ANN001 - a pygit2.Repository
+    """The session a page at ``rel`` (or its archived copy) belongs to; ``None`` if there is no
+    such page, ``""`` for a page that names none."""
+    found = None
+    for path in (rel, ARCHIVE_DIR + rel):
+        data = wikirepo.read_file(repo, path)
+        if data is None:
+            continue
+        owner = parse(data.decode("utf-8", "replace"), path).meta.get(key)
+        if owner != found and found is not None:
+            return ""  # the live page and its archived copy disagree: take neither
+        found = owner if isinstance(owner, str) else ""
+    return found
+
+
+def offered_handoffs(paths: ProjectPaths) -> list[str]:
+    """Handoff pages marked ``offered`` at HEAD, newest first (the index is synced to HEAD).
+    Normally one: each consolidation closes the others in the commit that makes its offer."""
+    from aimem.index import fts
+
+    conn = fts.connect(paths.index)
+    try:
+        rows = conn.execute(
+            "SELECT path FROM pages WHERE type = 'handoff' AND status = ?"
+            " ORDER BY coalesce(created, '') DESC, path DESC",
+            (state.OFFERED,),
+        ).fetchall()
+    finally:
+        conn.close()
+    return [row[0] for row in rows]
+
+
+def reconcile_offer(paths: ProjectPaths, repo, offered: list[str]) -> None:  # noqa: ANN001
+    """Bring ``state/handoff.json`` in line with the committed wiki. A run killed between its
+    commit and the state write leaves the offer pointing at a page the commit closed (or at an
+    older version of a re-offered page): the newest handoff still offered at HEAD is then the
+    offer. An offer whose page is gone, with nothing offered in its place, is dropped."""
+    path = state.handoff_path(paths.state)
+    current = state.read_json(path)
+    current_path = current.get("path")
+    if offered:
+        if current_path in offered:
+            data = wikirepo.read_file(repo, current_path)
+            meta = parse(data.decode("utf-8", "replace"), current_path).meta if data else {}
+            if str(meta.get("created", "")) == str(current.get("created", "")):
+                return  # state and wiki agree
+        newest = offered[0]
+        data = wikirepo.read_file(repo, newest)
+        if data is None:
+            return
+        meta = parse(data.decode("utf-8", "replace"), newest).meta
+        created = str(meta.get("created", ""))
+        offer = {
+            "path": newest,
+            "from_session": str(meta.get("from_session", "")),
+            "from_agent": str(meta.get("from_agent", "")),
+            "created": created,
+            "created_ts": _timestamp(created),
+            "status": state.OFFERED,
+            "shown_to": [],
+            "commit": wikirepo.head_commit(repo),
+        }
+        log.warning("handoff offer recovered from the wiki: %s (was %s)", newest, current_path)
+    elif (
+        current.get("status") == state.OFFERED
+        and isinstance(current_path, str)
+        and wikirepo.read_file(repo, current_path) is None
+    ):
+        offer = {}
+        log.warning("handoff offer dropped: %s is not in the wiki", current_path)
+    else:
+        return
+    with state.state_lock(paths.state):
+        state.write_json_atomic(path, offer)
+
+
+def _timestamp(stamp: str) -> float | None:
+    try:
+        return float(calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")))
+    except ValueError:
+        return None
 
 
 STALE_AFTER = 30 * 60  # an open session silent this long is treated as over

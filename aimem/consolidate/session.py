@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from aimem.capture.journal import short_session_id
 from aimem.consolidate.digest import SessionDigest
 from aimem.wiki.pages import Page
 
@@ -18,8 +19,29 @@ def iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
-def session_path(d: SessionDigest) -> str:
-    return f"sessions/{d.date[:7]}/{d.date}-{d.agent}-{d.short_id}.md"
+def session_path(d: SessionDigest, short: str | None = None) -> str:
+    """``short`` is the id chosen by ``page_ids`` when the default one is taken."""
+    return f"sessions/{d.date[:7]}/{d.date}-{d.agent}-{short or d.short_id}.md"
+
+
+def page_ids(session: str) -> list[str]:
+    """The ids a session's pages may be named by, tried in order: the short id (the last eight
+    alphanumerics), then longer ones that keep it as their tail (``edit-sess0001`` for
+    ``edit-sess-0001``), then one with a hash of the whole id (two ids that differ only in
+    case or punctuation). A session takes the first whose pages are free or its own, so two
+    sessions never share a page and a session finds its own page again."""
+    from aimem._hash import short_hash
+
+    clean = "".join(c for c in session if c.isascii() and c.isalnum()).lower()
+    short = short_session_id(session)
+    out = [short]
+    for n in [*range(12, len(clean), 4), len(clean)]:
+        if n > len(short):
+            longer = f"{clean[-n : -len(short)]}-{short}"
+            if longer not in out:
+                out.append(longer)
+    out.append(f"{short_hash(session)}-{short}")
+    return out
 
 
 def one_line(text: str, limit: int = 160) -> str:
@@ -39,7 +61,7 @@ def duration(d: SessionDigest) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
-def session_page(d: SessionDigest) -> Page:
+def session_page(d: SessionDigest, short: str | None = None) -> Page:
     branch = d.branch
     meta = {
         "title": d.title,
@@ -93,4 +115,4 @@ def session_page(d: SessionDigest) -> Page:
         "",
         quote_block(d.last_message) if d.last_message else "(none)",
     ]
-    return Page(path=session_path(d), meta=meta, body="\n".join(lines) + "\n")
+    return Page(path=session_path(d, short), meta=meta, body="\n".join(lines) + "\n")

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import logging
 import math
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -32,6 +34,7 @@ from aimem.wiki.pages import PAGE_TYPES, Page
 SCHEMA_VERSION = "3"  # 2: the hidden ``idents`` column; 3: ``pages.updated_day`` and ``weight``
 MAX_LIMIT = 100
 BUSY_TIMEOUT_MS = 5000
+KEEP_SET_ASIDE = 3  # damaged index files kept beside the index for a post-mortem, newest first
 _STRIP_CHARS = {0: None}  # NUL would cut the text short in some SQLite tools
 
 _SCHEMA = """
@@ -62,6 +65,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
 """
 _TABLES = ("pages_fts", "pages", "meta")
 _SCHEMA_KEYS = "('schema_version', 'fts', 'weights')"  # meta keys that describe the schema
+_SIDE_FILES = ("-wal", "-shm")
+
+log = logging.getLogger("aimem.index")
 
 
 @dataclass
@@ -121,33 +127,214 @@ def wanted_backend() -> str:
     return "fts4" if os.environ.get(FTS_ENV, "").strip().lower() == "fts4" else "fts5"
 
 
-def connect(db_path: str, backend: str | None = None) -> sqlite3.Connection:
+class IndexConnection(sqlite3.Connection):
+    """A connection that knows which file it opened (to set that file aside if it turns out to
+    be damaged) and whether it may write."""
+
+    db_path: str = ""
+    identity: tuple[int, int] | None = None  # (device, inode) of the file when it was opened
+    readonly: bool = False
+
+
+def connect(db_path: str, backend: str | None = None, *, repair: bool = True) -> sqlite3.Connection:
     """Open (creating if needed) the index at ``db_path``.
 
     The connection is in autocommit mode; multi-statement writes go through ``transaction()`` so
     each is atomic. WAL lets readers (MCP, ``aimem search``) run while consolidation writes. A
     schema from another ``SCHEMA_VERSION`` (or another full-text backend) is dropped and
     recreated: the index is derived, and an empty index without ``last_commit`` makes the next
-    sync a full one. ``backend`` is ``"fts5"`` (default) or ``"fts4"`` (default from
-    ``$AIMEM_FTS``); FTS4 is also used when this SQLite has no FTS5.
+    sync a full one. A damaged file (not a database, malformed, a directory in its place) is set
+    aside (``set_aside``) and a new empty index created, unless ``repair`` is false (then the
+    error is raised). ``backend`` is ``"fts5"``
+    (default) or ``"fts4"`` (default from ``$AIMEM_FTS``); FTS4 is also used when this SQLite
+    has no FTS5.
     """
-    parent = os.path.dirname(os.path.abspath(db_path))
-    os.makedirs(parent, exist_ok=True)
-    conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    if db_path != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(db_path)), exist_ok=True)
+    seen = _identity(db_path)
+    try:
+        return _connect(db_path, backend)
+    except (sqlite3.DatabaseError, OSError) as exc:
+        if not repair or not is_damage(exc, db_path):
+            raise
+        set_aside(db_path, exc, seen)
+    return _connect(db_path, backend)
+
+
+def _connect(db_path: str, backend: str | None) -> IndexConnection:
+    identity = _identity(db_path)
+    conn = sqlite3.connect(
+        db_path,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        factory=IndexConnection,
+    )
+    conn.db_path, conn.identity = db_path, identity
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         _ensure_schema(conn, backend or wanted_backend())
-        if backend_of(conn) == "fts4":
-            import sqlite_fts4
-
-            sqlite_fts4.register_functions(conn)
-        rank.ensure_math(conn)
+        _register(conn)
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def connect_readonly(db_path: str) -> sqlite3.Connection:
+    """Open the existing index at ``db_path`` for reading only, creating and changing nothing
+    (a read-only data root). SQLite reads a WAL database through its ``-shm`` file and must
+    create one if it is missing; where it cannot, the file is opened immutable, which does not
+    see a WAL left by a crashed writer (the answers may then be a little stale).
+
+    Raises ``IndexUnavailable`` when there is no index or its schema is not this version's, and
+    ``sqlite3.DatabaseError`` when it cannot be read."""
+    if not os.path.isfile(db_path):
+        raise IndexUnavailable(f"there is no index at {db_path}")
+    from pathlib import Path
+
+    uri = Path(os.path.abspath(db_path)).as_uri()
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        conn = sqlite3.connect(
+            f"{uri}?{options}",
+            uri=True,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            factory=IndexConnection,
+        )
+        conn.db_path, conn.identity, conn.readonly = db_path, _identity(db_path), True
+        try:
+            conn.execute("PRAGMA query_only = 1")
+            existing, version, _backend = _schema_state(conn)
+            if version != SCHEMA_VERSION or not existing.issuperset(_TABLES):
+                raise IndexUnavailable(f"the index at {db_path} was built by another version")
+            _register(conn)
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if getattr(exc, "sqlite_errorname", "").startswith("SQLITE_CANTOPEN"):
+                continue  # no -shm and no right to create one: try immutable
+            raise
+        except BaseException:
+            conn.close()
+            raise
+    raise IndexUnavailable(f"the index at {db_path} cannot be opened read-only")
+
+
+def _register(conn: sqlite3.Connection) -> None:
+    if backend_of(conn) == "fts4":
+        import sqlite_fts4
+
+        sqlite_fts4.register_functions(conn)
+    rank.ensure_math(conn)
+
+
+def writable(db_path: str) -> bool:
+    """Whether the index at ``db_path`` can be created or written (``False`` on a read-only data
+    root or file system)."""
+    if db_path == ":memory:":
+        return True
+    parent = os.path.dirname(os.path.abspath(db_path))
+    while not os.path.isdir(parent):  # the folder is created on first use: ask its parent
+        up = os.path.dirname(parent)
+        if up == parent:
+            return False
+        parent = up
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return False
+    return not os.path.isfile(db_path) or os.access(db_path, os.W_OK)
+
+
+def is_readonly(conn: sqlite3.Connection) -> bool:
+    """Whether ``conn`` came from ``connect_readonly`` (reads must then skip their writes)."""
+    return bool(getattr(conn, "readonly", False))
+
+
+def is_damage(exc: BaseException, db_path: str) -> bool:
+    """Whether ``exc``, raised opening or using the index at ``db_path``, means the file itself
+    is damaged (as opposed to busy, read-only, or a full disk, which setting it aside would not
+    cure)."""
+    if db_path == ":memory:":
+        return False
+    if isinstance(exc, (IsADirectoryError, NotADirectoryError)):
+        return True
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB":
+        return True
+    if "malformed" in text or "not a database" in text or "vtable constructor failed" in text:
+        return True
+    if name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")) or "unable to open" in text:
+        # A directory (or anything but a file) where the database or its -wal/-shm belongs.
+        return any(
+            os.path.lexists(p) and not os.path.isfile(p)
+            for p in [db_path, *(db_path + s for s in _SIDE_FILES)]
+        )
+    return False
+
+
+def set_aside(db_path: str, reason: object, seen: tuple[int, int] | None = None) -> str | None:
+    """Move the damaged index at ``db_path`` (and its ``-wal``/``-shm``) out of the way, to
+    ``<db_path>.corrupt-<UTC time>``, and log one line; the newest ``KEEP_SET_ASIDE`` such copies
+    are kept. ``seen`` is the file's identity when it was found damaged: if another process has
+    already replaced it with a fresh index, nothing is moved. Returns the new name, or ``None``."""
+    if seen is not None and _identity(db_path) not in (seen, None):
+        return None
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target, n = f"{db_path}.corrupt-{stamp}", 1
+    while any(os.path.lexists(target + s) for s in ("", *_SIDE_FILES)):
+        n += 1
+        target = f"{db_path}.corrupt-{stamp}.{n}"
+    moved = False
+    for suffix in ("", *_SIDE_FILES):
+        try:
+            os.replace(db_path + suffix, target + suffix)
+            moved = True
+        except FileNotFoundError:
+            continue
+    if not moved:
+        return None
+    log.warning(
+        "index %s is damaged (%s): set aside as %s and rebuilt from the wiki",
+        db_path,
+        str(reason).splitlines()[0] if str(reason) else type(reason).__name__,
+        os.path.basename(target),
+    )
+    _prune_set_aside(db_path)
+    return target
+
+
+def _prune_set_aside(db_path: str) -> None:
+    folder, base = os.path.split(os.path.abspath(db_path))
+    prefix = base + ".corrupt-"
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix)]
+    except OSError:
+        return
+    copies = sorted({n.removesuffix("-wal").removesuffix("-shm") for n in names})
+    for old in copies[:-KEEP_SET_ASIDE]:
+        for suffix in ("", *_SIDE_FILES):
+            path = os.path.join(folder, old + suffix)
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:  # noqa: PERF203 - a leftover copy is harmless
+                log.warning("could not remove the old damaged index %s: %s", path, exc)
+
+
+def _identity(db_path: str) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(db_path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def backend_of(conn: sqlite3.Connection) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 
 from aimem.index import fts
-from aimem.index.sync import sync_index
+from aimem.index.reads import with_index
 from aimem.project import list_projects
 
 log = logging.getLogger("aimem.index")
@@ -27,15 +28,14 @@ def search_all(
         if not os.path.isdir(os.path.join(paths.wiki, ".git")) and not os.path.exists(paths.index):
             continue
         try:
-            sync_index(paths.index, paths.wiki)
-        except Exception as exc:  # noqa: BLE001 - a stale index still answers
-            log.warning("index sync of %s before search failed: %s", slug, exc)
-        if not os.path.exists(paths.index):
-            continue
-        conn = fts.connect(paths.index)
-        try:
-            hits += fts.search(conn, query, type=type, limit=limit, project=slug)
-        finally:
-            conn.close()
+            hits += with_index(
+                paths.index,
+                paths.wiki,
+                lambda conn, slug=slug: fts.search(
+                    conn, query, type=type, limit=limit, project=slug
+                ),
+            )
+        except (sqlite3.DatabaseError, OSError, fts.IndexUnavailable) as exc:
+            log.warning("search of project %s skipped: %s", slug, exc)
     hits.sort(key=lambda h: (-h.score, h.project, h.path))
     return hits[: max(1, min(fts.MAX_LIMIT, int(limit)))]

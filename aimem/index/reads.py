@@ -14,7 +14,9 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from aimem.index import fts
 
@@ -22,6 +24,7 @@ log = logging.getLogger("aimem.index")
 
 REINFORCE_INTERVAL = 60.0  # seconds: a page's hits grow at most once per minute
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,10 +87,15 @@ def ensure_fresh(index_path: str, wiki_dir: str, conn: sqlite3.Connection | None
 
     The check reads one meta row and the HEAD ref, so an up-to-date index (the common case) costs
     no write lock and no pygit2. ``conn`` (optional) is an open connection to reuse for the
-    check. A failed sync is logged and the stale index still answers."""
+    check. A failed sync is logged and the stale index still answers; an index that cannot be
+    written (a read-only data root, ``conn`` opened read-only) is not synced."""
     from aimem.index.sync import sync_index
 
     if not os.path.isdir(os.path.join(wiki_dir, ".git")):
+        return False
+    if conn is not None and (fts.is_readonly(conn) or getattr(conn, "db_path", "") == ":memory:"):
+        return False
+    if not fts.writable(index_path):
         return False
     if conn is not None:
         fresh = is_fresh(conn, wiki_dir)
@@ -107,6 +115,63 @@ def ensure_fresh(index_path: str, wiki_dir: str, conn: sqlite3.Connection | None
     return True
 
 
+def open_for_reading(index_path: str, wiki_dir: str) -> sqlite3.Connection:
+    """The index a read is answered from: the file (a damaged one set aside and a new one
+    created, filled by the next sync); on a read-only data root the file as it is, opened
+    read-only, or an index of the wiki built in memory when the file cannot be read."""
+    if fts.writable(index_path):
+        return fts.connect(index_path)
+    try:
+        return fts.connect_readonly(index_path)
+    except (sqlite3.DatabaseError, fts.IndexUnavailable) as exc:
+        log.warning(
+            "index %s cannot be read and cannot be rebuilt there (%s): reading an index"
+            " built in memory",
+            index_path,
+            exc,
+        )
+    from aimem.index.sync import memory_index
+
+    return memory_index(wiki_dir)
+
+
+def with_index(
+    index_path: str, wiki_dir: str, work: Callable[[sqlite3.Connection], T], fresh: bool = True
+) -> T:
+    """``work(conn)`` on the project's index, synced to the wiki's HEAD first when ``fresh``.
+
+    The index is derived, so damage found on the way (a file that is not a database, a page of
+    it malformed) never fails the read: the file is set aside, rebuilt from the wiki and
+    ``work`` runs again; where it cannot be rebuilt (a read-only data root) ``work`` runs on an
+    index built in memory."""
+    from aimem.index.sync import memory_index, sync_index
+
+    in_memory = False
+    for attempt in range(2):
+        conn = memory_index(wiki_dir) if in_memory else open_for_reading(index_path, wiki_dir)
+        try:
+            if fresh:
+                ensure_fresh(index_path, wiki_dir, conn)
+            return work(conn)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if attempt or not fts.is_damage(exc, index_path):
+                raise
+            damage, seen = exc, getattr(conn, "identity", None)
+            in_memory = fts.is_readonly(conn)
+        finally:
+            conn.close()
+        if in_memory:
+            log.warning(
+                "index %s is damaged (%s) and read-only: reading an index built in memory",
+                index_path,
+                damage,
+            )
+        else:
+            fts.set_aside(index_path, damage, seen)
+            sync_index(index_path, wiki_dir, full=True)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def reinforce(
     conn: sqlite3.Connection,
     path: str,
@@ -114,7 +179,10 @@ def reinforce(
     interval: float = REINFORCE_INTERVAL,
 ) -> bool:
     """Count one read of ``path``; ``False`` if it is not indexed or was counted within
-    ``interval`` seconds. A busy index skips the count rather than delaying the read."""
+    ``interval`` seconds. A busy index skips the count rather than delaying the read, and an
+    index opened read-only or built in memory does not count at all."""
+    if fts.is_readonly(conn) or getattr(conn, "db_path", "") == ":memory:":
+        return False
     now = time.time() if now is None else now
     try:
         cur = conn.execute(

@@ -10,6 +10,7 @@ gives the same rows as any sequence of incremental updates.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from aimem.index import fts
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.pages import (
     ARCHIVE_DIR,
+    LOG_DIR,
     SPECIAL_PAGES,
     PagePathError,
     parse,
@@ -27,6 +29,8 @@ from aimem.wiki.pages import (
 )
 
 LAST_COMMIT = "last_commit"
+
+log = logging.getLogger("aimem.index")
 
 
 @dataclass
@@ -45,11 +49,14 @@ class SyncResult:
 def indexable(path: str) -> bool:
     """Whether a path in the wiki tree is a memory page the index should hold.
 
-    Skipped: non-markdown files, the catalogue and the log (about the wiki, not memories),
-    archived pages (out of search until restored), and paths the wiki's own path rules reject
-    (hidden folders such as ``.obsidian/``), so every hit can be opened by ``show``/``memory_read``.
+    Skipped: non-markdown files, the catalogue and the log with its day files under ``log/``
+    (about the wiki, not memories), archived pages (out of search until restored), and paths
+    the wiki's own path rules reject (hidden folders such as ``.obsidian/``), so every hit can
+    be opened by ``show``/``memory_read``.
     """
-    if not path.endswith(".md") or path in SPECIAL_PAGES or path.startswith(ARCHIVE_DIR):
+    if not path.endswith(".md") or path in SPECIAL_PAGES:
+        return False
+    if path.startswith((ARCHIVE_DIR, LOG_DIR)):
         return False
     try:
         return validate_page_path(path) == path
@@ -63,47 +70,92 @@ def sync_index(index_path: str, wiki_dir: str, full: bool = False) -> SyncResult
     Incremental unless ``full`` is set or the last indexed commit is missing from the repository.
     The whole update, including the new ``last_commit``, is one transaction: a crash leaves the
     previous consistent index. Without a repository or a first commit, the index is left empty.
+    A damaged index (found on opening it, or by the update) is set aside and rebuilt.
     """
     repo = _open(wiki_dir)
-    conn = fts.connect(index_path)
+    for attempt in range(2):
+        conn = fts.connect(index_path)  # sets aside a file found damaged on opening
+        try:
+            return sync_connection(conn, repo, full)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if attempt or not fts.is_damage(exc, index_path):
+                raise
+            damage, seen = exc, getattr(conn, "identity", None)
+        finally:
+            conn.close()
+        fts.set_aside(index_path, damage, seen)
+        full = True
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def sync_connection(
+    conn: sqlite3.Connection, repo: pygit2.Repository | None, full: bool = False
+) -> SyncResult:
+    """``sync_index`` on an open connection (an index in memory, for a read-only data root)."""
+    with fts.transaction(conn):
+        # HEAD is read under the index's write lock, so of two concurrent syncs the later
+        # one always sees the newer HEAD and the index never moves backwards.
+        head = wikirepo.head_commit(repo) if repo is not None else None
+        if head is None:
+            stale = fts.page_count(conn)
+            if stale or fts.get_meta(conn, LAST_COMMIT) is not None:
+                fts.clear(conn)
+            return SyncResult(deleted=stale, head=None, full=full)
+        last = fts.get_meta(conn, LAST_COMMIT)
+        if not full and last == head:
+            return SyncResult(head=head)
+        if full or last is None or not _has_commit(repo, last):
+            result = _rebuild(conn, repo, head)
+        else:
+            result = _update(conn, repo, last, head)
+        fts.set_meta(conn, LAST_COMMIT, head)
+    if result.full:
+        fts.optimize(conn)
+    return result
+
+
+def memory_index(wiki_dir: str) -> sqlite3.Connection:
+    """A new index of the wiki's HEAD in memory: what a read uses when the index on disk is
+    missing or damaged and cannot be rebuilt there (a read-only data root)."""
+    conn = fts.connect(":memory:")
     try:
-        with fts.transaction(conn):
-            # HEAD is read under the index's write lock, so of two concurrent syncs the later
-            # one always sees the newer HEAD and the index never moves backwards.
-            head = wikirepo.head_commit(repo) if repo is not None else None
-            if head is None:
-                stale = fts.page_count(conn)
-                if stale or fts.get_meta(conn, LAST_COMMIT) is not None:
-                    fts.clear(conn)
-                return SyncResult(deleted=stale, head=None, full=full)
-            last = fts.get_meta(conn, LAST_COMMIT)
-            if not full and last == head:
-                return SyncResult(head=head)
-            if full or last is None or not _has_commit(repo, last):
-                result = _rebuild(conn, repo, head)
-            else:
-                result = _update(conn, repo, last, head)
-            fts.set_meta(conn, LAST_COMMIT, head)
-        if result.full:
-            fts.optimize(conn)
-        return result
-    finally:
+        sync_connection(conn, _open(wiki_dir), full=True)
+    except BaseException:
         conn.close()
+        raise
+    return conn
 
 
 def index_status(index_path: str, wiki_dir: str) -> dict:
-    """``{"pages", "last_commit", "head", "up_to_date"}``; creates nothing that is missing."""
+    """``{"pages", "last_commit", "head", "up_to_date"}``; creates nothing that is missing. A
+    damaged index is set aside and rebuilt (``sync_index``) before it is counted; on a
+    read-only data root it is counted as it is, or as empty when it cannot be read."""
     repo = _open(wiki_dir)
     head = wikirepo.head_commit(repo) if repo is not None else None
     pages, last = 0, None
-    if os.path.exists(index_path):
-        conn = fts.connect(index_path)
+    if os.path.lexists(index_path):
         try:
-            pages = fts.page_count(conn)
-            last = fts.get_meta(conn, LAST_COMMIT)
-        finally:
-            conn.close()
+            pages, last = _count(index_path)
+        except (sqlite3.DatabaseError, OSError, fts.IndexUnavailable) as exc:
+            if not fts.writable(index_path):
+                log.warning("index %s cannot be read: %s", index_path, exc)
+            elif fts.is_damage(exc, index_path):
+                sync_index(index_path, wiki_dir)  # sets the damaged file aside and rebuilds
+                pages, last = _count(index_path)
+            else:
+                raise
     return {"pages": pages, "last_commit": last, "head": head, "up_to_date": last == head}
+
+
+def _count(index_path: str) -> tuple[int, str | None]:
+    if fts.writable(index_path):
+        conn = fts.connect(index_path, repair=False)
+    else:
+        conn = fts.connect_readonly(index_path)
+    try:
+        return fts.page_count(conn), fts.get_meta(conn, LAST_COMMIT)
+    finally:
+        conn.close()
 
 
 def _open(wiki_dir: str) -> pygit2.Repository | None:

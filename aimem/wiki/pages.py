@@ -26,6 +26,8 @@ TYPE_DIRS = {
 SPECIAL_PAGES = ("index.md", "log.md")
 # Where ``aimem sweep`` moves pages that faded: in the wiki and in git, out of search.
 ARCHIVE_DIR = "_archive/"
+# The log's day files (``log/YYYY-MM/YYYY-MM-DD.md``): about the wiki, not memories, like log.md.
+LOG_DIR = "log/"
 KEY_ORDER = (
     "title",
     "type",
@@ -39,6 +41,8 @@ KEY_ORDER = (
     "status",
 )
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._ -]*$")
+MAX_NAME_BYTES = 255  # one path component (NAME_MAX on Linux, macOS and Windows)
+MAX_PATH_BYTES = 1024  # a whole wiki-relative path, well under PATH_MAX with the data root
 
 
 class PagePathError(ValueError):
@@ -90,10 +94,16 @@ def validate_page_path(path: object, wiki_dir: str | None = None) -> str:
         raise PagePathError(f"page path must be relative to the wiki: {path!r}")
     if not rel.endswith(".md"):
         rel += ".md"
+    if len(rel.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+        raise PagePathError(f"page path longer than {MAX_PATH_BYTES} bytes: {path[:60]!r}…")
     parts = rel.split("/")
     for part in parts:
         if part in ("", ".", "..") or not _SAFE_PART.match(part):
             raise PagePathError(f"unsafe page path: {path!r}")
+        if len(part.encode("utf-8")) > MAX_NAME_BYTES:
+            raise PagePathError(
+                f"page path has a name longer than {MAX_NAME_BYTES} bytes: {part[:60]!r}…"
+            )
     if parts[0] == ".git":
         raise PagePathError(f"unsafe page path: {path!r}")
     if wiki_dir is not None:

@@ -15,11 +15,16 @@ class PageNotFound(LookupError):
         self.path = path
 
 
+class PageUnreadable(LookupError):
+    """A page that exists but cannot be read (permissions, a symlink loop); one-line reason."""
+
+
 def read_text(wiki_dir: str, path: str) -> tuple[str, str]:
     """``(normalised path, file text)`` of the page at ``path`` (``.md`` optional).
 
-    Raises ``PagePathError`` for a path that is absolute, climbs out with ``..`` or escapes
-    through a symlink, and ``PageNotFound`` when no such file exists."""
+    Raises ``PagePathError`` for a path that is absolute, climbs out with ``..``, escapes
+    through a symlink or is too long, ``PageNotFound`` when no such file exists and
+    ``PageUnreadable`` when the file cannot be read."""
     rel = validate_page_path(path, wiki_dir)
     try:
         # utf-8-sig: an editor's byte-order mark must not hide the front matter.
@@ -27,6 +32,8 @@ def read_text(wiki_dir: str, path: str) -> tuple[str, str]:
             return rel, fh.read()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise PageNotFound(rel) from None
+    except OSError as exc:
+        raise PageUnreadable(f"cannot read page {rel!r}: {exc.strerror or exc}") from None
 
 
 def load_page(wiki_dir: str, path: str) -> Page:

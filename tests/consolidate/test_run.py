@@ -263,3 +263,88 @@ def test_an_unclaimed_offer_is_superseded_by_the_next_one(paths: ProjectPaths) -
     consolidate_session(paths, "proj", SECOND)
     assert page_meta(paths, first_handoff)["status"] == state.SUPERSEDED
     assert offer(paths)["from_session"] == SECOND
+
+
+# --- Issue 10: short-id collisions (defect 5) and state after a crash (defect 10) -------------
+
+
+def offered_pages(paths: ProjectPaths) -> list[str]:
+    repo = wikirepo.open_repo(paths.wiki, create=False)
+    head = repo[wikirepo.head_commit(repo)]
+    return sorted(
+        rel
+        for rel, blob in wikirepo.iter_tree(repo, head.tree)
+        if rel.startswith("handoffs/")
+        and parse(repo[blob].data.decode(), rel).meta.get("status") == state.OFFERED
+    )
+
+
+def test_sessions_whose_short_ids_collide_keep_their_own_pages(paths: ProjectPaths) -> None:
+    work_session(paths, "edit-sess-0001", "Edit the parser")
+    work_session(paths, "open-sess-0001", "Open the socket")
+    first = consolidate_session(paths, "proj", "edit-sess-0001")
+    second = consolidate_session(paths, "proj", "open-sess-0001")
+    assert first.status == second.status == "committed"
+    sessions = {p for p in first.pages + second.pages if p.startswith("sessions/")}
+    handoffs = {p for p in first.pages + second.pages if p.startswith("handoffs/")}
+    assert len(sessions) == 2 and len(handoffs) == 2
+    assert any(p.endswith("-open-sess0001.md") for p in sessions)
+    for rel in sessions:
+        assert page_meta(paths, rel)["session"] in ("edit-sess-0001", "open-sess-0001")
+    owners = {page_meta(paths, rel)["from_session"] for rel in handoffs}
+    assert owners == {"edit-sess-0001", "open-sess-0001"}
+    # Each finds its own pages again: nothing to commit.
+    before = commits(paths)
+    assert consolidate_session(paths, "proj", "edit-sess-0001").status == "unchanged"
+    assert consolidate_session(paths, "proj", "open-sess-0001").status == "unchanged"
+    assert commits(paths) == before
+    assert state.sessions(paths.state)["open-sess-0001"]["page"] in sessions
+    assert offered_pages(paths) == [p for p in handoffs if p.endswith("-open-sess0001.md")]
+
+
+def test_an_offer_lost_after_its_commit_is_recovered_without_a_second_commit(
+    paths: ProjectPaths,
+) -> None:
+    work_session(paths, FIRST, "Refactor parse_config")
+    consolidate_session(paths, "proj", FIRST)
+    lost_state = offer(paths)
+    work_session(paths, SECOND, "Port the CLI")
+    second = consolidate_session(paths, "proj", SECOND)
+    # As if killed right after the commit: neither state write happened.
+    state.write_json_atomic(state.handoff_path(paths.state), lost_state)
+    state.update_session(paths.state, SECOND, status="ended", consolidated_ts=None)
+    before = commits(paths)
+    again = consolidate_session(paths, "proj", SECOND)
+    assert again.status == "unchanged" and commits(paths) == before
+    assert offer(paths)["path"] == handoff_of(second) and offer(paths)["status"] == "offered"
+    assert offer(paths)["from_session"] == SECOND
+    assert offered_pages(paths) == [handoff_of(second)]
+    assert state.sessions(paths.state)[SECOND]["status"] == "consolidated"
+
+
+def test_every_stale_offered_handoff_is_closed_by_the_next_offer(paths: ProjectPaths) -> None:
+    """What killed runs of an older aimem left: many handoff pages still marked offered."""
+    work_session(paths, FIRST, "Refactor parse_config")
+    first = consolidate_session(paths, "proj", FIRST)
+    repo = wikirepo.open_repo(paths.wiki, create=False)
+    text = (Path(paths.wiki) / handoff_of(first)).read_text()
+    stale = {f"handoffs/2020-01/2020-01-0{i}-stale{i}.md": text.encode() for i in range(1, 4)}
+    wikirepo.commit_files(repo, stale, "left by killed runs")
+    work_session(paths, SECOND, "Port the CLI")
+    second = consolidate_session(paths, "proj", SECOND)
+    assert offered_pages(paths) == [handoff_of(second)]
+    for rel in [*stale, handoff_of(first)]:
+        assert page_meta(paths, rel)["status"] == "superseded"
+
+
+def test_an_offer_whose_page_is_gone_is_dropped(paths: ProjectPaths) -> None:
+    from aimem.consolidate.run import offered_handoffs, reconcile_offer
+    from aimem.index.sync import sync_index
+
+    work_session(paths, FIRST, "Refactor parse_config")
+    first = consolidate_session(paths, "proj", FIRST)
+    repo = wikirepo.open_repo(paths.wiki, create=False)
+    wikirepo.commit_files(repo, {handoff_of(first): None}, "deleted by hand")
+    sync_index(paths.index, paths.wiki)
+    reconcile_offer(paths, repo, offered_handoffs(paths))
+    assert offer(paths) == {}

@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Full-text search over the project's wiki, best match first, hits highlighted."""
         from aimem.index import fts
-        from aimem.index.sync import sync_index
+        from aimem.index.reads import with_index
 
         if all_projects:
             from aimem.index.multi import search_all
@@ -74,17 +74,17 @@ def register(app: typer.Typer) -> None:
             _print_hits(query, hits, json_out, labelled=True)
             return
         chosen = select_project(settings().home, project)
+        paths = chosen.paths
         try:
-            sync_index(chosen.paths.index, chosen.paths.wiki)
-        except Exception as exc:  # noqa: BLE001 - a stale index still answers
-            log.warning("index sync before search failed: %s", exc)
-        conn = fts.connect(chosen.paths.index)
-        try:
-            hits = fts.search(conn, query, type=type_, limit=limit, project=chosen.slug)
+            # Synced first (a stale index still answers if that fails); a damaged index is
+            # rebuilt, a read-only one read as it is.
+            hits = with_index(
+                paths.index,
+                paths.wiki,
+                lambda conn: fts.search(conn, query, type=type_, limit=limit, project=chosen.slug),
+            )
         except ValueError as exc:
             raise CliError(str(exc)) from None
-        finally:
-            conn.close()
         _print_hits(query, hits, json_out, labelled=False)
 
     @app.command()
