@@ -345,7 +345,9 @@ def test_pathological_inputs_are_fast() -> None:
         contains_secret(text)
         durations[name] = time.perf_counter() - start
     slowest = max(durations, key=durations.__getitem__)
-    assert sum(durations.values()) < 0.5, (slowest, durations[slowest])
+    # Every family is linear; ~100 token formats and the generic assignments scan too since
+    # issue 10 (about 3x the time of the one-pattern version, still far from backtracking).
+    assert sum(durations.values()) < 2.0, (slowest, durations[slowest])
 
 
 def test_realistic_16k_text_is_fast() -> None:
