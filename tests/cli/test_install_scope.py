@@ -56,12 +56,10 @@ def test_project_scope_is_refused_where_there_is_no_project(agent_env: dict, whe
         cwd, extra = agent_env["TMPDIR"], []
     else:
         cwd, extra = str(home), []
-    for command in (
-        ["install"],
-        ["install", "--dry-run"],
-        ["uninstall"],
-        ["uninstall", "--dry-run"],
-    ):
+    commands = [["install", "--dry-run"], ["uninstall", "--dry-run"]]
+    if where != "root":  # a regression must not write into the real /
+        commands += [["install"], ["uninstall"]]
+    for command in commands:
         for agents in ([], AGENTS, ["codex"]):
             result = run_aimem(*command, *agents, "--scope", "project", *extra,
                                env=agent_env, cwd=cwd)  # fmt: skip
