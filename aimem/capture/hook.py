@@ -136,9 +136,12 @@ def _write_project_meta(path: str, project: Project) -> None:
 def _session_start(paths, project_name: str, session: str, agent: str, settings: Settings) -> str:
     from aimem.capture.context import build_context, read_wiki_page
 
+    # Wait (bounded) for live consolidations, this session's own included: one resumed right
+    # after it ended is reopened after its consolidation marks it consolidated, not before.
+    state.wait_for_consolidation(paths.state, "", settings.consolidate_wait_seconds)
     entry = state.sessions(paths.state).get(session, {})
     if entry.get("status") != "open":
-        # New, or resumed after it ended (consolidated, failed, or still being consolidated):
+        # New, or resumed after it ended (consolidated, failed, or a consolidation that died):
         # open again, so its next SessionEnd consolidates the new work.
         state.update_session(
             paths.state,
@@ -147,7 +150,6 @@ def _session_start(paths, project_name: str, session: str, agent: str, settings:
             status="open",
             started_ts=entry.get("started_ts") or time.time(),
         )
-    state.wait_for_consolidation(paths.state, session, settings.consolidate_wait_seconds)
     offer = state.current_offer(paths.state, settings.handoff_max_age_days)
     page = None
     if offer is not None and offer.get("from_session") != session:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from replay import FIXTURES, run_aimem, run_hook
 
+from aimem.capture import state
+
 # agent -> fixture folder, (event, fixture) for start, resumed start, prompt and end.
 AGENTS = {
     "claude-code": (
@@ -156,8 +158,44 @@ def test_a_session_start_reopens_an_ended_session(before: str, env: dict, projec
     a.fire(a.start)
     a.say("Fix the parser", 1)
     sessions = data_dir(env) / "state" / "sessions.json"
-    state = json.loads(sessions.read_text())
-    state[a.session].update(status=before, ended_ts=time.time() - 3600, consolidate_pid=None)
-    sessions.write_text(json.dumps(state))
+    data = json.loads(sessions.read_text())
+    data[a.session].update(status=before, ended_ts=time.time() - 3600, consolidate_pid=None)
+    sessions.write_text(json.dumps(data))
     a.fire(a.resume)
     assert entry(env, a.session)["status"] == "open"
+
+
+def test_a_session_resumed_while_its_consolidation_runs_stays_open(
+    env: dict, project: Path
+) -> None:
+    # `claude -p ...; claude -p --continue ...` in a script: the resume starts while the first
+    # run's consolidation is still running, and must not be marked consolidated by it.
+    a = Agent("claude-code", project, env)
+    a.env = dict(env, AIMEM_CONSOLIDATE_WAIT_SECONDS="60")
+    a.fire(a.start)
+    a.say("Fix the parser", 1)
+    a.fire(a.end)
+    a.fire(a.resume)
+    a.say("Now also fix the lexer", 2)
+    deadline = time.monotonic() + 60
+    while state.process_alive(entry(env, a.session).get("consolidate_pid")):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    last = entry(env, a.session)
+    assert last["status"] == "open" and last.get("commit")  # consolidated, then reopened
+
+
+def test_a_resumed_session_that_never_ends_becomes_pending(env: dict, project: Path) -> None:
+    from aimem.consolidate.run import STALE_AFTER, pending_sessions
+    from aimem.project import paths_for
+
+    a = Agent("claude-code", project, env)
+    a.fire(a.start)
+    a.say("Fix the parser", 1)
+    a.fire(a.end)
+    wait_consolidated(env, a.session)
+    a.fire(a.resume)
+    a.say("Now also fix the lexer", 2)  # ...and the agent crashes: no SessionEnd
+    paths = paths_for(env["AIMEM_HOME"], data_dir(env).name)
+    assert pending_sessions(paths) == []  # open and recently active
+    assert pending_sessions(paths, now=time.time() + STALE_AFTER + 60) == [a.session]
