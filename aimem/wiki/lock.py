@@ -1,6 +1,7 @@
 """The wiki lock: one writer at a time per project (consolidation, page writes, sweeps, reindex).
 
-Whoever takes it also clears what a killed writer left in ``state/``: its ``*.tmp`` files.
+Whoever takes it also clears what a killed writer left: ``state/*.tmp`` files, and in the wiki
+(sibling of ``state/``) stale git locks, temporary files and an unfinished work-tree sync.
 """
 
 from __future__ import annotations
@@ -27,7 +28,23 @@ class wiki_lock:  # noqa: N801 - used like a function: ``with wiki_lock(state_di
             remove_stale_temp(self.state_dir)
         except OSError as exc:  # a leftover must never stop the writer
             log.warning("could not clear temporary files in %s: %s", self.state_dir, exc)
+        self._recover_wiki()
         return self
+
+    def _recover_wiki(self) -> None:
+        """Finish or undo what a writer killed mid-commit left in the wiki (``repo.recover``),
+        before anything reads it: a writer with nothing to commit must find it whole too."""
+        from aimem.project import ProjectPaths
+
+        wiki = ProjectPaths(os.path.dirname(os.path.abspath(self.state_dir))).wiki
+        if not os.path.isdir(os.path.join(wiki, ".git")):
+            return
+        from aimem.wiki import repo as wikirepo
+
+        try:
+            wikirepo.recover(wikirepo.open_repo(wiki, create=False))
+        except Exception as exc:  # noqa: BLE001 - the commit path tries again and reports
+            log.warning("could not recover the wiki at %s: %s", wiki, exc)
 
     def __exit__(self, *exc: object) -> None:
         self.lock.release()

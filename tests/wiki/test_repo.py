@@ -377,3 +377,31 @@ def test_a_writer_killed_mid_commit_is_finished_or_undone_by_the_next_one(
     assert list(Path(repo.path, wikirepo.TMP_DIR).iterdir()) == []
     fsck_clean(repo)
     assert first
+
+
+def test_taking_the_wiki_lock_finishes_a_killed_commit_with_nothing_else_to_commit(
+    repo: pygit2.Repository, tmp_path: Path
+) -> None:
+    """A sweep or reindex after the crash commits nothing, yet must leave the wiki whole."""
+    import os
+    import sys
+
+    from aimem.wiki.lock import wiki_lock
+
+    wikirepo.commit_files(repo, {"a.md": b"one\n"}, "one")
+    script = (
+        "import sys; from aimem.wiki import repo as r; "
+        "r.commit_files(r.open_repo(sys.argv[1]), {'a.md': b'two\\n', 'b.md': b'b\\n'}, 'killed')"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script, repo.workdir],
+        env={**os.environ, "AIMEM_TEST_KILL_AT": "worktree.file"},
+        capture_output=True,
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert git(repo, "status", "--porcelain").stdout != ""
+    with wiki_lock(str(tmp_path / "state")):
+        pass
+    assert git(repo, "status", "--porcelain").stdout == ""
+    assert Path(repo.workdir, "a.md").read_bytes() == b"two\n"
+    assert not Path(repo.path, wikirepo.JOURNAL).exists()
