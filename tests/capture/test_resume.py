@@ -74,7 +74,8 @@ class Agent:
     def fire(self, which: tuple[str, str], **changes: object) -> None:
         event, name = which
         done = run_hook(self.agent, event, self.payload(name, **changes), self.env)
-        assert done.returncode == 0 and done.stdout in (b"",) or done.stdout.startswith(b"{")
+        assert done.returncode == 0
+        assert done.stdout == b"" or json.loads(done.stdout)  # nothing, or the context JSON
 
     def say(self, text: str, n: int) -> None:
         # A new prompt has its own prompt/turn id and time, as the real agents send.
