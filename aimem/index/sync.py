@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pygit2
@@ -173,6 +174,30 @@ def _has_commit(repo: pygit2.Repository, sha: str) -> bool:
     return True
 
 
+# A symlink is not a page: its blob is the link's target, and checked out it could lead out of
+# the wiki. Only regular files are indexed (so search never offers a path ``show`` refuses).
+_FILE_MODES = (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE)
+
+
+def _files(
+    repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = ""
+) -> Iterator[tuple[str, pygit2.Oid]]:
+    """``(path, blob id)`` of every regular file under ``tree``."""
+    for entry in tree:
+        path = prefix + entry.name
+        if entry.type_str == "tree":
+            yield from _files(repo, repo[entry.id], path + "/")
+        elif entry.filemode in _FILE_MODES:
+            yield path, entry.id
+
+
+def _is_file(tree: pygit2.Tree, path: str) -> bool:
+    try:
+        return tree[path].filemode in _FILE_MODES
+    except KeyError:
+        return False
+
+
 def _page_at(repo: pygit2.Repository, path: str, blob: str | None) -> fts.IndexedPage | None:
     data = wikirepo.read_blob(repo, blob) if blob else None
     if data is None:
@@ -183,9 +208,10 @@ def _page_at(repo: pygit2.Repository, path: str, blob: str | None) -> fts.Indexe
 
 def _update(conn: sqlite3.Connection, repo: pygit2.Repository, last: str, head: str) -> SyncResult:
     result = SyncResult(head=head)
+    tree = repo[head].peel(pygit2.Commit).tree
     for change in wikirepo.changed_paths(repo, last, head):
         page = None
-        if change.status != "D" and indexable(change.path):
+        if change.status != "D" and indexable(change.path) and _is_file(tree, change.path):
             page = _page_at(repo, change.path, change.blob)
         if page is None:
             result.deleted += int(fts.delete(conn, change.path))
@@ -206,7 +232,7 @@ def _rebuild(conn: sqlite3.Connection, repo: pygit2.Repository, head: str) -> Sy
     fts.clear(conn)
     tree = repo[head].peel(pygit2.Commit).tree
     seen: set[str] = set()
-    for path, blob in wikirepo.iter_tree(repo, tree):
+    for path, blob in _files(repo, tree):
         if not indexable(path):
             continue
         page = _page_at(repo, path, str(blob))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from aimem.wiki.pages import Page, parse, validate_page_path
+from aimem.wiki.pages import Page, PagePathError, parse, validate_page_path
 
 
 class PageNotFound(LookupError):
@@ -15,8 +15,9 @@ class PageNotFound(LookupError):
         self.path = path
 
 
-class PageUnreadable(LookupError):
-    """A page that exists but cannot be read (permissions, a symlink loop); one-line reason."""
+class PageUnreadable(PagePathError):
+    """A path naming something that cannot be read as a page (a symlink loop, no permission);
+    a ``PagePathError`` so every caller that reports a bad path reports this in one line."""
 
 
 def read_text(wiki_dir: str, path: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print a page of the project's wiki (front matter included)."""
         from aimem.wiki.pages import PagePathError, parse
-        from aimem.wiki.read import PageNotFound, PageUnreadable, read_text
+        from aimem.wiki.read import PageNotFound, read_text
 
         chosen = select_project(settings().home, project)
         try:
@@ -29,8 +29,6 @@ def register(app: typer.Typer) -> None:
             raise CliError(str(exc)) from None
         except PageNotFound as exc:
             raise CliError(f"no page {exc.path!r} in project {chosen.slug}") from None
-        except PageUnreadable as exc:
-            raise CliError(str(exc)) from None
         if json_out:
             parsed = parse(text, rel)
             print_json({"path": rel, "meta": parsed.meta, "body": parsed.body})
