@@ -1,8 +1,9 @@
 """Run consolidation: one session (or every pending one) -> pages -> one commit -> index, state.
 
 Under the wiki lock: bring the index up to the wiki's HEAD, build the session and handoff pages,
-regenerate ``index.md``, append ``log.md``, commit once, update the index from the diff, then point
-``state/handoff.json`` at the new offer. Re-running it on the same journal changes nothing.
+regenerate ``index.md``, append to the log (``log.md`` and its day file), commit once, update the
+index from the diff, then point ``state/handoff.json`` at the new offer. Re-running it on the
+same journal changes nothing.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
     line = f"{iso(time.time())} consolidate {d.agent} session {d.short_id}: " + ", ".join(
         sorted(p for p in pending if p != "index.md")
     )
-    pending["log.md"] = catalog.log_after(repo, [line])
+    pending.update(catalog.log_changes(repo, [line]))
     message = (
         f"consolidate: {d.agent} session {d.short_id} ({d.observations} observations)\n\n"
         f"{d.title}\n"
@@ -160,7 +161,7 @@ def _finish(
     paths: ProjectPaths,
     project_name: str,
     d: SessionDigest,
-    entries: list[catalog.Entry],
+    entries: catalog.Catalog,
     commit: str | None,
     page: str,
 ) -> None:

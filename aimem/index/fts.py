@@ -617,6 +617,34 @@ def list_entries(conn: sqlite3.Connection) -> list[PageEntry]:
     ]
 
 
+def type_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Indexed pages per type (the catalogue's counts, without reading every row into Python)."""
+    return dict(conn.execute("SELECT type, count(*) FROM pages GROUP BY type"))
+
+
+def newest_entries(conn: sqlite3.Connection, kind: str, limit: int) -> list[PageEntry]:
+    """The ``limit`` most recently updated pages of one type, newest first (ties: by path,
+    descending), as catalogue entries: what ``index.md`` and the brief show."""
+    return [
+        PageEntry(path, title, kind, updated)
+        for path, title, updated in conn.execute(
+            "SELECT path, title, coalesce(updated, '') AS u FROM pages WHERE type = ? "
+            "ORDER BY u DESC, path DESC LIMIT ?",
+            (kind, limit),
+        )
+    ]
+
+
+def types_of(conn: sqlite3.Connection, paths: list[str]) -> dict[str, str]:
+    """The indexed type of each of ``paths`` that is in the index."""
+    out: dict[str, str] = {}
+    for start in range(0, len(paths), 500):  # SQLite's bound-variable limit
+        chunk = paths[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        out.update(conn.execute(f"SELECT path, type FROM pages WHERE path IN ({marks})", chunk))
+    return out
+
+
 # --- search ---------------------------------------------------------------------------------
 
 

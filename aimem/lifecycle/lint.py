@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from aimem.capture import state
 from aimem.project import ProjectPaths
 from aimem.wiki.links import LinkResolver, link_targets
-from aimem.wiki.pages import ARCHIVE_DIR, PAGE_TYPES, SPECIAL_PAGES, Page, parse
+from aimem.wiki.pages import ARCHIVE_DIR, LOG_DIR, PAGE_TYPES, SPECIAL_PAGES, Page, parse
 
 KINDS = (
     "missing_front_matter",
@@ -73,6 +73,12 @@ class LintReport:
         for issue in self.issues:
             out[issue.kind] += 1
         return out
+
+
+def generated(rel: str) -> bool:
+    """``index.md``, ``log.md`` and the log's day files: aimem writes them, they are not memories
+    (no front matter to check, no links that count; a page may still link to them)."""
+    return rel in SPECIAL_PAGES or rel.startswith(LOG_DIR)
 
 
 def wiki_pages(wiki_dir: str) -> list[str]:
@@ -124,12 +130,12 @@ def lint(
                 issues.append(Issue("missing_front_matter", rel, f"unreadable: {exc}"))
                 continue
             pages[rel] = page
-            if rel in SPECIAL_PAGES:
+            if generated(rel):
                 continue
             problem = _front_matter_problem(text, page)
             if problem:
                 issues.append(Issue("missing_front_matter", rel, problem))
-    report.pages = sum(1 for p in pages if p not in SPECIAL_PAGES)
+    report.pages = sum(1 for p in pages if not generated(p))
     issues += _link_issues(pages)
     issues += _offer_issues(paths, pages, max_offer_age_days, now)
     issues += _index_issues(paths)
@@ -143,7 +149,7 @@ def _link_issues(pages: dict[str, Page]) -> list[Issue]:
     linked: set[str] = set()
     issues: list[Issue] = []
     for rel, page in pages.items():
-        if rel in SPECIAL_PAGES:
+        if generated(rel):
             continue  # the catalogue is regenerated from the index; it proves no real link
         for target in link_targets(page.body):
             resolved = resolver.resolve(target)
@@ -152,7 +158,7 @@ def _link_issues(pages: dict[str, Page]) -> list[Issue]:
             elif resolved != rel:
                 linked.add(resolved)
     for rel, page in pages.items():
-        if rel in SPECIAL_PAGES or rel.startswith(ARCHIVE_DIR) or rel in linked:
+        if generated(rel) or rel.startswith(ARCHIVE_DIR) or rel in linked:
             continue
         if page.type in ORPHAN_TYPES:
             issues.append(Issue("orphan_page", rel, "no other page links here"))

@@ -100,13 +100,13 @@ def sweep(
         for path in result.dropped:
             changes[path] = None
         gone = {f.path for f in result.archived}
-        entries = [e for e in catalog.entries_after(paths, []) if e.path not in gone]
+        entries = catalog.entries_after(paths, [], removed=gone)
         changes["index.md"] = catalog.render_index(project_name, entries).encode("utf-8")
         lines = [
             f"{stamp} sweep archived {f.path} (retention {f.retention:.3f})"
             for f in result.archived
         ] + [f"{stamp} sweep dropped {path}" for path in result.dropped]
-        changes["log.md"] = catalog.log_after(repo, lines)
+        changes.update(catalog.log_changes(repo, lines))
         message = f"sweep: archive {len(result.archived)}, drop {len(result.dropped)}\n\n"
         message += "".join(line.split(" ", 1)[1] + "\n" for line in lines)
         result.commit = wikirepo.commit_files(repo, changes, message)
@@ -197,7 +197,7 @@ def unarchive(
             ARCHIVE_DIR + rel: None,
             rel: render(page).encode("utf-8"),
             "index.md": catalog.render_index(project_name, entries).encode("utf-8"),
-            "log.md": catalog.log_after(repo, [f"{stamp} unarchived {rel}"]),
+            **catalog.log_changes(repo, [f"{stamp} unarchived {rel}"]),
         }
         wikirepo.commit_files(repo, changes, f"unarchive: {rel}\n")
         sync_index(paths.index, paths.wiki)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pygit2
 
 from aimem.wiki.killpoint import killpoint
+from aimem.wiki.pack import maybe_pack
 
 log = logging.getLogger("aimem.wiki")
 
@@ -114,6 +115,7 @@ def commit_files(
     killpoint("commit.after-ref")
     sync_worktree(repo, list(changes))
     _remove(os.path.join(repo.path, JOURNAL))
+    maybe_pack(repo)  # past ~1,000 loose objects, into a pack (see wiki/pack.py)
     return str(commit)
 
 

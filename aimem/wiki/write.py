@@ -222,7 +222,7 @@ def write_page(
         line = f"{stamp} write-page {action} {req.type} {rel}"
         if superseded:
             line += f", supersedes {', '.join(superseded)}"
-        changes["log.md"] = catalog.log_after(repo, [line])
+        changes.update(catalog.log_changes(repo, [line]))
         message = f"write-page: {action} {req.type} {rel}\n\n{title}\n"
         commit = wikirepo.commit_files(repo, changes, message)
         sync_index(paths.index, paths.wiki)

@@ -86,7 +86,8 @@ def test_consolidating_a_session_commits_pages_and_offers_the_handoff(
     assert wikirepo.head_commit(repo) == result.commit
     session_page = next(p for p in result.pages if p.startswith("sessions/"))
     handoff = handoff_of(result)
-    assert sorted(result.pages) == sorted([session_page, handoff, "index.md", "log.md"])
+    day_log = next(p for p in result.pages if p.startswith("log/"))  # log/YYYY-MM/YYYY-MM-DD.md
+    assert sorted(result.pages) == sorted([session_page, handoff, "index.md", "log.md", day_log])
     for rel in result.pages:
         assert Path(paths.wiki, rel).is_file(), rel
         assert wikirepo.read_file(repo, rel) == Path(paths.wiki, rel).read_bytes()
@@ -94,6 +95,7 @@ def test_consolidating_a_session_commits_pages_and_offers_the_handoff(
     assert handoff.endswith(f"-{FIRST[-8:]}.md")
     assert "Refactor parse_config" in Path(paths.wiki, "index.md").read_text()
     assert FIRST[-8:] in Path(paths.wiki, "log.md").read_text()
+    assert FIRST[-8:] in Path(paths.wiki, day_log).read_text()
 
     meta = page_meta(paths, handoff)
     assert meta["status"] == "offered" and meta["from_session"] == FIRST

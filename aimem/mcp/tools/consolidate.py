@@ -8,6 +8,7 @@ from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
 from aimem.mcp.runtime import ProjectArg, Runtime, Target, result
+from aimem.wiki.pages import LOG_DIR, SPECIAL_PAGES
 
 NAME = "memory_consolidate"
 DESCRIPTION = """\
@@ -22,6 +23,11 @@ SessionArg = Annotated[
     str | None,
     Field(max_length=128, description="One session id to consolidate; omit for all pending."),
 ]
+
+
+def memory_page(path: str) -> bool:
+    """A page the consolidation wrote, not the catalogue or the log it keeps beside them."""
+    return path not in SPECIAL_PAGES and not path.startswith(LOG_DIR)
 
 
 def render(data: dict) -> str:
@@ -64,7 +70,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
                     "session": r.session,
                     "status": r.status,
                     "commit": r.commit,
-                    "pages": [p for p in r.pages if p not in ("index.md", "log.md")],
+                    "pages": [p for p in r.pages if memory_page(p)],
                     "observations": r.observations,
                 }
                 for r in done
