@@ -100,11 +100,16 @@ def _choose(root: str, files: list[str] | None, install: bool) -> list[str]:
 
 
 def _write(path: str, text: str) -> None:
+    """Atomically (checked writes, fsync, the old file kept on failure), keeping the file's
+    mode; a new file is 0644 like any file of the project (the MCP server runs with umask 077)."""
+    from aimem.capture.state import write_atomic
+
     real = os.path.realpath(path)  # keep a CLAUDE.md -> AGENTS.md symlink a symlink
-    tmp = f"{real}.aimem.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, real)
+    try:
+        mode = os.stat(real).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    write_atomic(real, text.encode("utf-8"), mode)
 
 
 def _read(path: str) -> str | None:

@@ -68,3 +68,17 @@ def test_unpaired_markers_and_unknown_files_are_errors(tmp_path: Path) -> None:
         install_routing(str(tmp_path), ["README.md"])
     with pytest.raises(RoutingError, match="does not exist"):
         install_routing(str(tmp_path / "nope"))
+
+
+def test_files_keep_their_mode_and_new_ones_are_0644_under_a_private_umask(tmp_path: Path) -> None:
+    # The MCP server runs with umask 077 (the data root is private); the project's files are not.
+    (tmp_path / "CLAUDE.md").write_text("# mine\n")
+    (tmp_path / "CLAUDE.md").chmod(0o640)
+    old = os.umask(0o077)
+    try:
+        install_routing(str(tmp_path), ["AGENTS.md", "CLAUDE.md"])
+    finally:
+        os.umask(old)
+    assert (tmp_path / "AGENTS.md").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "CLAUDE.md").stat().st_mode & 0o777 == 0o640
+    assert not list(tmp_path.glob("*.tmp"))

@@ -56,18 +56,21 @@ def read_json(path: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def write_atomic(path: str, data: bytes) -> None:
+def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` so readers see the old or the new file, never part of one.
 
     The bytes go to a temp file beside it; every ``os.write`` is checked (it may write less than
     asked, e.g. on a nearly full disk) and the file is fsynced before the rename. On any failure
-    the temp file is removed, the old file stays as it was, and the ``OSError`` propagates."""
+    the temp file is removed, the old file stays as it was, and the ``OSError`` propagates.
+    The new file gets ``mode`` whatever the umask."""
     folder = os.path.dirname(path)
     make_private_dirs(folder)
     tmp = f"{path}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         try:
+            if mode != 0o600:
+                os.fchmod(fd, mode)
             view = memoryview(data)
             while view:
                 written = os.write(fd, view)
