@@ -89,6 +89,14 @@ def build_server(
     return server
 
 
+def client_went_away(exc: BaseException) -> bool:
+    """An agent that exits closes the pipe while an answer may still be on its way: a normal
+    end, not a failure to log with a traceback."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(client_went_away(e) for e in exc.exceptions)
+    return isinstance(exc, (BrokenPipeError, ConnectionResetError))
+
+
 def serve() -> int:
     """Run the server over stdio until the client closes it; the exit status."""
     settings = load_settings()  # never raises: bad values fall back to their defaults
@@ -110,6 +118,9 @@ def serve() -> int:
     except KeyboardInterrupt:
         pass
     except Exception as exc:
+        if client_went_away(exc):
+            log.info("mcp server stopped: the client closed the connection")
+            return 0
         log.exception("mcp server stopped")
         sys.stderr.write(f"aimem mcp: {exc} (details in {log_path(settings.home)})\n")
         return 1
