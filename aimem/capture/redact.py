@@ -70,20 +70,20 @@ _ALTERNATIVES = (
     r"EGIN(?<=-----BEGIN)[ A-Z0-9]{0,40}PRIVATE KEY[ A-Z]{0,6}-----"
     r"(?P<private_key>[\s\S]*?(?:-----END[^-\n]{0,60}+-----|\Z))",
     # k: Anthropic sk-ant-api03-..., OpenAI sk-..., sk-proj-..., sk-svcacct-... (with a digit).
-    r"-(?<=(?<![\w-])sk-)(?P<sk>(?=[A-Za-z_-]*+\d)[\w-]{20,})",
+    r"-(?<=(?<!(?<!\\)[\w-])sk-)(?P<sk>(?=[A-Za-z_-]*+\d)[\w-]{20,})",
     # k: Stripe secret / restricted / publishable keys.
-    r"_(?<=(?<!\w)[srp]k_)(?:live|test)_(?P<stripe>[A-Za-z0-9]{10,})",
+    r"_(?<=(?<!(?<!\\)\w)[srp]k_)(?:live|test)_(?P<stripe>[A-Za-z0-9]{10,})",
     # A: Google API keys, AWS access key ids.
     r"Iza(?P<google>[\w-]{35})(?![\w-])",
-    r"[KS]IA(?<=(?<![A-Za-z0-9])A...)(?P<aws>[A-Z0-9]{16})(?![A-Za-z0-9])",
+    r"[KS]IA(?<=(?<!(?<!\\)[A-Za-z0-9])A...)(?P<aws>[A-Z0-9]{16})(?![A-Za-z0-9])",
     # g: GitHub classic and fine-grained tokens, GitLab personal access tokens.
-    r"h[pousr]_(?<=(?<!\w)gh._)(?P<github>[A-Za-z0-9]{30,})",
+    r"h[pousr]_(?<=(?<!(?<!\\)\w)gh._)(?P<github>[A-Za-z0-9]{30,})",
     r"ithub_pat_(?P<github_pat>\w{30,})",
     r"lpat-(?P<gitlab>[\w-]{20,})",
     # x: Slack bot / user / app tokens.
-    r"ox[abeoprs]-(?<=(?<![\w-])xox.-)(?P<slack>[A-Za-z0-9-]{10,})",
+    r"ox[abeoprs]-(?<=(?<!(?<!\\)[\w-])xox.-)(?P<slack>[A-Za-z0-9-]{10,})",
     # y: JWT header.payload.signature; the header is base64url JSON, so it starts with eyJ.
-    r"J(?<=(?<![\w-])eyJ)(?P<jwt>[\w-]{8,}+\.[\w-]{8,}+\.[\w-]*)",
+    r"J(?<=(?<!(?<!\\)[\w-])eyJ)(?P<jwt>[\w-]{8,}+\.[\w-]{8,}+\.[\w-]*)",
     # z: Authorization / Proxy-Authorization: [scheme] <credentials>.
     r"[aA](?i:tion(?<=authorization))[\"']? *[:=] *[\"']?"
     r"(?>(?:[A-Za-z][\w-]{1,24} +)?)"  # any scheme: Bearer, Basic, SSWS, ShippoToken...
@@ -135,12 +135,17 @@ def _pattern() -> re.Pattern[str]:
     return _family_pattern(0)
 
 
+# A word character before a token, unless it ends an escape (the n of \n in a JSON string): a
+# token at the start of a line of an escaped text starts a word too.
+_WORD_BEFORE = r"(?<!\\)[\w-]"
+
+
 def _w(prefix: str, rest: str, *triggers: str) -> tuple[tuple[str, ...], str]:
     """A token that starts a word with the literal ``prefix``. The check that no word character
     precedes it comes *after* the prefix, so every alternative starts with a literal and the
     scanner jumps from one possible first character to the next (a look-behind first costs 80x)."""
     literal = re.escape(prefix)
-    return triggers or (prefix.lower(),), f"{literal}(?<![\\w-]{literal}){rest}"
+    return triggers or (prefix.lower(),), f"{literal}(?<!{_WORD_BEFORE}{literal}){rest}"
 
 
 _GITLAB = tuple(
@@ -168,7 +173,10 @@ _TOKENS = (
     _w("cmVmd", r"[A-Za-z0-9]{59,}+"),  # Artifactory reference token
     _w("ATATT3", r"[\w=-]{50,}+"),  # Atlassian
     _w("ATBB", r"[A-Za-z0-9]{28,}+"),  # Bitbucket app password
-    (("q~",), r"Q~(?<=(?<![\w~.])[\w~.]{3}\dQ~)[\w~.-]{31,34}(?P<b4>)"),  # Azure AD client secret
+    (
+        ("q~",),
+        r"Q~(?<=(?<!(?<!\\)[\w~.])[\w~.]{3}\dQ~)[\w~.-]{31,34}(?P<b4>)",
+    ),  # Azure AD client secret
     _w("4b1d", r"[A-Za-z0-9]{38}"),  # ClickHouse Cloud
     _w("CLOJARS_", r"[A-Za-z0-9]{60}"),  # Clojars
     _w("v1.0-", r"[a-f0-9]{24}-[a-f0-9]{100,}+"),  # Cloudflare origin CA
@@ -193,11 +201,11 @@ _TOKENS = (
     _w("eyJrIjoi", r"[A-Za-z0-9]{50,400}+={0,3}"),  # Grafana API key
     (
         ("pat.", "sat."),
-        r"at\.(?<=(?<![\w-])[ps]at\.)[\w-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}(?P<b1>)",
+        r"at\.(?<=(?<!(?<!\\)[\w-])[ps]at\.)[\w-]{22}\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{20}(?P<b1>)",
     ),  # Harness
     (
         ("atlasv1",),
-        r"\.atlasv1\.(?<=(?<![\w-])[a-z0-9]{14}\.atlasv1\.)[\w=-]{60,70}(?P<b14>)",
+        r"\.atlasv1\.(?<=(?<!(?<!\\)[\w-])[a-z0-9]{14}\.atlasv1\.)[\w=-]{60,70}(?P<b14>)",
     ),  # Terraform
     _w("HRKU-", r"[\w-]{58,60}"),  # Heroku
     _w("hf_", r"[A-Za-z]{34}"),  # Hugging Face
@@ -206,13 +214,19 @@ _TOKENS = (
     _w("s-s4t2", r"(?:ud|af)-[a-f0-9]{64}"),  # Intra42
     _w("ZXlK", r"[\w/+-]{40,}+={0,2}"),  # a base64-encoded JWT
     _w("lin_api_", r"[A-Za-z0-9]{40}"),  # Linear
-    (("-us",), r"-us(?<=(?<![\w-])[a-f0-9]{32}-us)\d{1,2}(?![\w-])(?P<b32>)"),  # Mailchimp
+    (("-us",), r"-us(?<=(?<!(?<!\\)[\w-])[a-f0-9]{32}-us)\d{1,2}(?![\w-])(?P<b32>)"),  # Mailchimp
     _w("key-", r"[a-f0-9]{32}"),  # Mailgun
     _w("pubkey-", r"[a-f0-9]{32}"),  # Mailgun
-    (("k.eyj",), r"k\.eyJ(?<=(?<![\w-])[ps]k\.eyJ)[\w-]{20,}+\.[\w-]{20,}+(?P<b1>)"),  # Mapbox
-    (("_mmk",), r"_mmk(?<=(?<![\w-])[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)(?P<b36>)"),  # MaxMind
+    (
+        ("k.eyj",),
+        r"k\.eyJ(?<=(?<!(?<!\\)[\w-])[ps]k\.eyJ)[\w-]{20,}+\.[\w-]{20,}+(?P<b1>)",
+    ),  # Mapbox
+    (
+        ("_mmk",),
+        r"_mmk(?<=(?<!(?<!\\)[\w-])[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)(?P<b36>)",
+    ),  # MaxMind
     _w("NR", r"(?:AK|JS|II)-[\w-]{19,32}", "nrak-", "nrjs-", "nrii-"),  # New Relic
-    (("nral",), r"NRAL(?<=(?<![\w-])[a-f0-9]{36}NRAL)(?P<b36>)"),  # New Relic licence key
+    (("nral",), r"NRAL(?<=(?<!(?<!\\)[\w-])[a-f0-9]{36}NRAL)(?P<b36>)"),  # New Relic licence key
     _w("ntn_", r"[0-9]{11}[A-Za-z0-9]{35}"),  # Notion
     _w("secret_", r"[A-Za-z0-9]{43}"),  # Notion (legacy)
     _w("npm_", r"[A-Za-z0-9]{36}"),  # npm
@@ -238,7 +252,7 @@ _TOKENS = (
     ),  # Shopify
     _w("xapp-", r"\d-[A-Z0-9]+-\d+-[a-z0-9]+"),  # Slack app-level token
     _w("sgp_", r"(?:(?:[a-fA-F0-9]{16}|local)_)?[a-fA-F0-9]{40}"),  # Sourcegraph
-    (("_prod_",), r"_prod_(?<=(?<![\w-])[sr]k_prod_)[A-Za-z0-9]{10,99}(?P<b2>)"),  # Stripe
+    (("_prod_",), r"_prod_(?<=(?<!(?<!\\)[\w-])[sr]k_prod_)[A-Za-z0-9]{10,99}(?P<b2>)"),  # Stripe
     _w("whsec_", r"[A-Za-z0-9+/=]{24,}+"),  # Stripe webhook signing secret
     ((":aa",), r":AA(?<=\d{5}:AA)[\w-]{33}(?![\w-])(?P<bd>)"),  # Telegram bot
     _w("tfp_", r"[\w.=-]{59}"),  # Typeform
@@ -248,19 +262,23 @@ _TOKENS = (
     _w("t1.", r"[\w-]++={0,2}\.[\w-]{86}={0,2}"),  # Yandex IAM
     _w("GOCSPX-", r"[\w-]{28}"),  # Google OAuth client secret
     _w("ya29.", r"[\w-]{20,}+"),  # Google OAuth access token
-    (("1//0",), r"1//0(?<![\w/]1//0)[\w-]{40,}+"),  # Google OAuth refresh token
+    (("1//0",), r"1//0(?<!(?<!\\)[\w/]1//0)[\w-]{40,}+"),  # Google OAuth refresh token
     _w("gsk_", r"[A-Za-z0-9]{52}"),  # Groq
     _w("r8_", r"[A-Za-z0-9]{37}"),  # Replicate
     _w("dckr_pat_", r"[\w-]{27}"),  # Docker Hub
     _w("CCIPAT_", r"[A-Za-z0-9]{22}_[a-f0-9]{40}"),  # CircleCI
     _w("sq", r"[pua]_[a-f0-9]{40}", "sqp_", "squ_", "sqa_"),  # SonarQube
     # Credentials inside otherwise ordinary text: only the group v goes.
-    (("webhookb2",), r"webhook\.office\.com/webhookb2/(?P<v>[^\s\"'<>`]+)"),  # Microsoft Teams
+    (
+        ("webhookb2",),
+        r"webhook\.office\.com/webhookb2/(?P<v>(?:[^\s\"'<>`\\]|\\[^nrt])+)",
+    ),  # Microsoft Teams
     (("/api/webhooks/",), r"discord(?:app)?\.com/api/webhooks/(?P<v>\d+/[\w-]+)"),  # Discord
     (("sig=",), r"sig=(?<=[?&]sig=)(?P<v>[\w%/+=]{20,}+)"),  # Azure SAS
     (
         ("private-lines",),
-        r"Private-Lines: *\d+\r?\n(?P<v>(?:[A-Za-z0-9+/=]++\r?\n)*[A-Za-z0-9+/=]++)",
+        r"Private-Lines: *\d+(?:\r|\\+r)?(?:\n|\\+n)"
+        r"(?P<v>(?:[A-Za-z0-9+/=]++(?:\r|\\+r)?(?:\n|\\+n))*[A-Za-z0-9+/=]++)",
     ),  # PuTTY
     (("private-mac",), r"Private-MAC: *(?P<v>[0-9a-fA-F]+)"),  # PuTTY
     (
@@ -272,10 +290,20 @@ _TOKENS = (
         r"\$(?:apr1|2[abxy]|[156]|argon2(?:id|i|d))\$[^\s:'\"`]{8,}+",
     ),  # password hashes
     # netrc: machine HOST [login USER] password PASS; curl, wget, httpie: -u USER:PASS.
-    (("machine",), r"machine[ \t]+\S+[ \t]+(?:login[ \t]+\S+[ \t]+)?password[ \t]+(?P<v>\S+)"),
-    (("default",), r"default[ \t]+(?:login[ \t]+\S+[ \t]+)?password[ \t]+(?P<v>\S+)"),
-    (("-u ", "-u=", "-u'", '-u"'), r"-u(?<![^\s]-u)[ =]+[\"']?[^\s:\"']++:(?P<v>[^\s\"'@]+)"),
-    (("--user",), r"--user(?<![^\s]--user)[ =]+[\"']?[^\s:\"']++:(?P<v>[^\s\"'@]+)"),
+    (
+        ("machine",),
+        r"machine[ \t]+\S+[ \t]+(?:login[ \t]+\S+[ \t]+)?password[ \t]+"
+        r"(?P<v>(?:[^\s\\]|\\[^nrt])+)",
+    ),
+    (
+        ("default",),
+        r"default[ \t]+(?:login[ \t]+\S+[ \t]+)?password[ \t]+(?P<v>(?:[^\s\\]|\\[^nrt])+)",
+    ),
+    (
+        ("-u ", "-u=", "-u'", '-u"'),
+        r"-u(?<![^\s]-u)[ =]+[\"']?[^\s:\"']++:(?P<v>(?:[^\s\"'@\\]|\\[^nrt])+)",
+    ),
+    (("--user",), r"--user(?<![^\s]--user)[ =]+[\"']?[^\s:\"']++:(?P<v>(?:[^\s\"'@\\]|\\[^nrt])+)"),
     # A UUID right after auth / login / token (`snyk auth UUID`, `heroku login UUID`).
     *(
         _w(
@@ -424,27 +452,18 @@ def _key_words(text: str, start: int, end: int) -> list[str]:
     """The words of the key that ends at ``end`` (snake, kebab, dotted and camel case split)."""
     while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
         start -= 1
+    if start >= 1 and text[start - 1] == "\\" and text[start] in "nrt":
+        start += 1  # \nDB_PASSWORD in an escaped text: the key is DB_PASSWORD
     key = text[start:end]
     key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
     return [word for word in re.split(r"[_.\-]+", key.lower()) if word]
 
 
 def _generic_secret(text: str, match: re.Match[str]) -> bool:
-    """Whether a generic assignment holds a secret: the key has a secret-naming word and is not a
-    well-known harmless key, and the value is not a word, a number, a path or a placeholder."""
+    """Whether a generic assignment holds a secret: the value is not a word, a number, a path or
+    a placeholder (checked first: cheap), and the key has a secret-naming word and is not a
+    well-known harmless key."""
     value = match.group("v")
-    key_end = match.start()
-    while key_end < len(text) and (text[key_end].isalnum() or text[key_end] in "_.-"):
-        key_end += 1
-    words = _key_words(text, match.start(), key_end)
-    if not any(
-        w in _SECRET_WORD_SET
-        or (w.endswith(_SECRET_WORDS_IN_KEYS[:5]) and w not in _NOT_SECRET_KEYS)
-        for w in words
-    ):
-        return False
-    if any(w in _NOT_SECRET_KEYS for w in words) or (words and words[-1] in _NOT_SECRET_LAST):
-        return False
     bare = value.strip("=.-")
     if not bare or (
         value.startswith(("/", "./", "../", "~/"))  # a path, unless base64 (+ and = padding)
@@ -457,9 +476,24 @@ def _generic_secret(text: str, match: re.Match[str]) -> bool:
         return False  # a word or an identifier: token_type=bearer, key=value_name
     if bare.replace(".", "").replace("-", "").replace("_", "").isdigit():
         return False  # a number or a version: token_count=5000
-    has_digit = any(c.isdigit() for c in value)
-    mixed = any(c.isupper() for c in value) and any(c.islower() for c in value)
-    return has_digit or (mixed and len(value) >= 16)
+    has_digit = not _DIGITS.isdisjoint(value)  # set operations: C speed on long values
+    mixed = value.lower() != value and value.upper() != value
+    if not (has_digit or (mixed and len(value) >= 16)):
+        return False
+    key_end = match.start()
+    while key_end < len(text) and (text[key_end].isalnum() or text[key_end] in "_.-"):
+        key_end += 1
+    words = _key_words(text, match.start(), key_end)
+    if any(w in _NOT_SECRET_KEYS for w in words) or (words and words[-1] in _NOT_SECRET_LAST):
+        return False
+    return any(
+        w in _SECRET_WORD_SET
+        or (w.endswith(_SECRET_WORDS_IN_KEYS[:5]) and w not in _NOT_SECRET_KEYS)
+        for w in words
+    )
+
+
+_DIGITS = frozenset("0123456789")
 
 
 # Checking ~160 triggers costs a substring search each. Most hold one of these characters: such a
@@ -541,6 +575,22 @@ def _secrets(text: str, pos: int = 0, endpos: int | None = None) -> list[tuple[i
     return spans
 
 
+def _matches(index: int, text: str) -> list[re.Match[str]]:
+    """Family ``index``'s matches; a generic assignment whose value is rejected must not hide a
+    later key it swallowed (``write-key analytics.writeKey = 'x'``): search again just after it."""
+    pattern = _family_pattern(index)
+    if index != 1:
+        return list(pattern.finditer(text))
+    found, pos = [], 0
+    while (match := pattern.search(text, pos)) is not None:
+        if _generic_secret(text, match):
+            found.append(match)
+            pos = match.end()
+        else:
+            pos = match.start() + 1
+    return found
+
+
 def _spans(text: str, active: list[int]) -> list[tuple[int, int]]:
     """Every span to replace, from the ``active`` families, sorted and merged."""
     spans: list[tuple[int, int]] = []
@@ -548,9 +598,7 @@ def _spans(text: str, active: list[int]) -> list[tuple[int, int]]:
         if index == 0:
             spans += _secrets(text)
             continue
-        for match in _family_pattern(index).finditer(text):
-            if index == 1 and not _generic_secret(text, match):
-                continue
+        for match in _matches(index, text):
             group = (match.lastgroup or "").split("_")[0]
             if group == "v":  # only the value
                 spans.append(match.span(match.lastgroup))

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from aimem import __version__
 from aimem.config import Settings, load_settings
-from aimem.logfile import log_path, setup_logging
+from aimem.logfile import _redacting_formatter, log_path, setup_logging
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -48,8 +48,10 @@ def setup_server_logging(settings: Settings) -> None:
         for handler in list(root.handlers):
             root.removeHandler(handler)
         handler = logging.FileHandler(path, encoding="utf-8")
+        # Redacted like aimem's own lines: the mcp package logs a failed tool's message, which
+        # can quote the caller's arguments (a rejected path, a title...).
         handler.setFormatter(
-            logging.Formatter("%(asctime)s pid=%(process)d %(name)s: %(levelname)s %(message)s")
+            _redacting_formatter("%(asctime)s pid=%(process)d %(name)s: %(levelname)s %(message)s")
         )
         root.addHandler(handler)
     root.setLevel(logging.WARNING)

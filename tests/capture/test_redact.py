@@ -347,7 +347,7 @@ def test_pathological_inputs_are_fast() -> None:
     slowest = max(durations, key=durations.__getitem__)
     # Every family is linear; ~100 token formats and the generic assignments scan too since
     # issue 10 (about 3x the time of the one-pattern version, still far from backtracking).
-    assert sum(durations.values()) < 2.0, (slowest, durations[slowest])
+    assert sum(durations.values()) < 3.0, (slowest, durations[slowest])
 
 
 def test_realistic_16k_text_is_fast() -> None:
