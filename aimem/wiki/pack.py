@@ -72,7 +72,7 @@ def _loose_files(base: str) -> list[tuple[str, str]]:
     out = []
     try:
         folders = [e for e in os.scandir(base) if e.is_dir() and _HEX2.match(e.name)]
-    except FileNotFoundError:
+    except OSError:
         return out
     for folder in folders:
         for entry in os.scandir(folder.path):
@@ -86,7 +86,7 @@ def _packs(base: str) -> list[str]:
     folder = os.path.join(base, "pack")
     try:
         names = os.listdir(folder)
-    except FileNotFoundError:
+    except OSError:  # missing, or not a folder: no packs to count
         return []
     return sorted(
         os.path.join(folder, n) for n in names if n.endswith(".pack") and n[:-5] + ".idx" in names
@@ -188,7 +188,7 @@ def _remove_leftovers(folder: str) -> None:
     it by a killed merge: what ``git gc`` cleans up too, left alone while they are recent."""
     try:
         names = os.listdir(folder)
-    except FileNotFoundError:
+    except OSError:
         return
     old = time.time() - LEFTOVER_AGE
     for name in names:
