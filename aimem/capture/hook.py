@@ -173,7 +173,10 @@ def _spawn_consolidate(home: str, slug: str, session: str) -> int:
     returns its pid."""
     import subprocess
 
-    log = open(log_path(home), "ab")  # noqa: SIM115 - handed to the child, closed right after
+    try:
+        log = open(log_path(home), "ab")  # noqa: SIM115 - handed to the child, closed right after
+    except OSError:  # logging is never the reason a session goes unconsolidated
+        log = open(os.devnull, "ab")  # noqa: SIM115
     try:
         child = subprocess.Popen(
             [sys.executable, "-m", "aimem", "consolidate", "--project", slug, "--session", session],

@@ -4,6 +4,7 @@ exits 0 with nothing on stdout or stderr, records what it can, and logs each pro
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -117,3 +118,19 @@ def test_a_data_root_that_cannot_be_created_is_silent(tmp_path: Path, project: P
     start = retarget(payload("claude-code", "SessionStart"), cwd=str(project), session="s-1")
     done = run_hook("claude-code", "SessionStart", json.dumps(start).encode(), env)
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+
+
+def test_a_log_file_that_cannot_be_opened_does_not_stop_consolidation(
+    env: dict, home: Path, project: Path
+):
+    (home / "logs" / "aimem.log").mkdir(parents=True)  # a folder where the log file should be
+    session = str(uuid.uuid4())
+    results = claude_session(str(project), session, "Fix the YAML anchors loader", env)
+    assert [(r.returncode, r.stderr) for r in results] == [(0, b"")] * len(results)
+    found = resolve_project(str(project), {})
+    assert found is not None
+    sessions = Path(paths_for(str(home), found.slug).state) / "sessions.json"
+    deadline = time.monotonic() + 60
+    while json.loads(sessions.read_text()).get(session, {}).get("status") != "consolidated":
+        assert time.monotonic() < deadline, sessions.read_text()
+        time.sleep(0.1)
