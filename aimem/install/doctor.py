@@ -287,6 +287,30 @@ def check_project(report: Report, home: str, cwd: str) -> None:
                       f"aimem reindex --project {project.slug}")
             )  # fmt: skip
     report.checks.append(check_wiki_repo(paths.wiki))
+    report.checks.append(check_wiki_store(paths.wiki, project.slug))
+
+
+def check_wiki_store(wiki: str, slug: str) -> Check:
+    """Whether the wiki's git objects are packed (commits pack them past a threshold, sweeps
+    pack the rest): a store left unpacked grows many times past what ``git gc`` would keep."""
+    import pygit2
+
+    from aimem.wiki.pack import LOOSE_LIMIT, PACK_LIMIT, needs_packing, store_stats
+
+    try:
+        stats = store_stats(pygit2.Repository(wiki))
+    except Exception as exc:  # noqa: BLE001 - reported by the fsck check already
+        return Check("aimem", "wiki objects", "skip", f"cannot open the repository: {exc}")
+    mib = 1 << 20
+    detail = (
+        f"{stats.packs} pack(s) {stats.pack_bytes / mib:.1f} MiB, "
+        f"{stats.loose} loose objects {stats.loose_bytes / mib:.1f} MiB"
+    )
+    if needs_packing(stats):
+        limits = f"(aimem packs past ~{LOOSE_LIMIT} loose objects or {PACK_LIMIT} packs)"
+        return Check("aimem", "wiki objects", "warn", f"{detail} {limits}",
+                     f"aimem sweep --project {slug}")  # fmt: skip
+    return Check("aimem", "wiki objects", "ok", detail)
 
 
 def check_wiki_repo(wiki: str) -> Check:

@@ -9,6 +9,7 @@ history keeps it. Never archived: pinned pages, rules, and the handoff currently
 
 Each sweep is one commit under the wiki lock (the same lock consolidation and page writes take),
 then the index and the brief are brought up to it. A sweep with nothing to do commits nothing.
+It also packs the wiki's loose git objects (``aimem.wiki.pack.keep_packed``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from aimem.index.sync import sync_index
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.lock import wiki_lock
+from aimem.wiki.pack import keep_packed
 from aimem.wiki.pages import ARCHIVE_DIR, PagePathError, parse, render, validate_page_path
 from aimem.wiki.read import PageNotFound
 
@@ -80,6 +82,8 @@ def sweep(
     except FileNotFoundError:
         return result
     with wiki_lock(paths.state, timeout=lock_timeout):
+        if not dry_run:
+            keep_packed(repo)  # what commits left loose since the last packing
         sync_index(paths.index, paths.wiki)
         if wikirepo.head_commit(repo) is None:
             return result

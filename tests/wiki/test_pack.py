@@ -154,3 +154,32 @@ def test_estimate_follows_the_loose_count(repo, monkeypatch) -> None:
     commit_many(repo, 400)  # ~1,600 loose objects
     exact = pack.store_stats(repo).loose
     assert exact / 3 < pack.estimate_loose(repo) < exact * 3
+
+
+def test_doctor_reports_an_unpacked_store_and_sweep_packs_it(tmp_path: Path, monkeypatch) -> None:
+    from aimem.install import doctor
+    from aimem.lifecycle.sweep import sweep
+    from aimem.project import ProjectPaths
+
+    paths = ProjectPaths(str(tmp_path / "data" / "projects" / "proj-12345678"))
+    monkeypatch.setattr(pack, "LOOSE_LIMIT", 10**9)  # as an aimem before packing left it
+    repo = wikirepo.open_repo(paths.wiki)
+    commits = commit_many(repo, 60)  # ~240 loose objects
+    monkeypatch.setattr(pack, "LOOSE_LIMIT", 100)
+
+    check = doctor.check_wiki_store(paths.wiki, "proj-12345678")
+    assert check.status == "warn" and "0 pack(s)" in check.detail
+    assert check.fix == "aimem sweep --project proj-12345678"
+
+    sweep(paths, "proj")
+
+    stats = pack.store_stats(repo)
+    assert stats.packs == 1 and stats.loose < 64  # at most what the sweep's own commit added
+    check = doctor.check_wiki_store(paths.wiki, "proj-12345678")
+    assert check.status == "ok" and "1 pack(s)" in check.detail
+    everything_readable(repo, commits)
+    # a dry run changes nothing, packing included
+    commits += commit_many(repo, 30, start=60)
+    loose = pack.store_stats(repo).loose
+    sweep(paths, "proj", dry_run=True)
+    assert pack.store_stats(repo).loose == loose
