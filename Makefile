@@ -44,11 +44,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install  ## hook, MCP, search index at 1k/10k/100k pages, basic-memory beside aimem
+bench: install  ## hook, MCP, search index at 1k/10k/100k pages, basic-memory beside aimem, a year of use
 	$(BIN)/python tests/bench/bench_hook.py
 	$(BIN)/python tests/bench/bench_mcp.py
 	$(BIN)/python tests/bench/bench_index.py
 	$(BIN)/python tests/bench/bench_basic_memory.py
+	$(BIN)/python tests/bench/bench_year.py
 
 eval: install  ## graded retrieval evaluation: hit@1, hit@5, MRR (FTS5, then the FTS4 fallback)
 	$(BIN)/python tests/eval/run_eval.py
