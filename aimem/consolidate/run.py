@@ -98,13 +98,12 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
     if not pending:
         _finish(paths, project_name, d, entries, None, session.path)
         return Result(d.session, "unchanged", observations=d.observations)
-    line = f"{iso(time.time())} consolidate {d.agent} session {d.short_id}: " + ", ".join(
+    line = f"{iso(time.time())} consolidate {d.agent} session {short}: " + ", ".join(
         sorted(p for p in pending if p != "index.md")
     )
     pending.update(catalog.log_changes(repo, [line]))
     message = (
-        f"consolidate: {d.agent} session {d.short_id} ({d.observations} observations)\n\n"
-        f"{d.title}\n"
+        f"consolidate: {d.agent} session {short} ({d.observations} observations)\n\n{d.title}\n"
     )
     commit = wikirepo.commit_files(repo, pending, message)
     killpoint("consolidate.committed")

@@ -291,6 +291,8 @@ def test_sessions_whose_short_ids_collide_keep_their_own_pages(paths: ProjectPat
     handoffs = {p for p in first.pages + second.pages if p.startswith("handoffs/")}
     assert len(sessions) == 2 and len(handoffs) == 2
     assert any(p.endswith("-open-sess0001.md") for p in sessions)
+    repo = wikirepo.open_repo(paths.wiki, create=False)
+    assert repo[second.commit].message.startswith("consolidate: claude-code session open-sess0001")
     for rel in sessions:
         assert page_meta(paths, rel)["session"] in ("edit-sess-0001", "open-sess-0001")
     owners = {page_meta(paths, rel)["from_session"] for rel in handoffs}
