@@ -109,7 +109,13 @@ def validate_page_path(path: object, wiki_dir: str | None = None) -> str:
     if wiki_dir is not None:
         root = os.path.realpath(wiki_dir)
         full = os.path.realpath(os.path.join(root, rel))
-        if not full.startswith(root + os.sep):
+        git_dir = os.path.join(root, ".git")
+        if (
+            not full.startswith(root + os.sep)
+            or full == git_dir
+            or full.startswith(git_dir + os.sep)
+        ):
+            # A symlink into .git would read the repository's config (remote URLs, tokens).
             raise PagePathError(f"page path escapes the wiki: {path!r}")
     return rel
 

@@ -187,3 +187,16 @@ def test_title_falls_back_to_the_file_name() -> None:
     assert Page("decisions/use-sqlite.md", {}).title == "use-sqlite"
     assert Page("decisions/use-sqlite.md", {"title": ""}).title == "use-sqlite"
     assert Page("decisions/use-sqlite.md", {"title": 2026}).title == "2026"
+
+
+def test_symlink_into_the_git_folder_is_rejected(tmp_path: Path) -> None:
+    """Issue 10, defect 9: a page that is a symlink to ``.git/config`` must not be read."""
+    wiki = tmp_path / "wiki"
+    (wiki / ".git").mkdir(parents=True)
+    (wiki / ".git" / "config").write_text("[remote]\nurl = https://user:token@example.com\n")
+    (wiki / "decisions").mkdir()
+    os.symlink("../.git/config", wiki / "decisions" / "config.md")
+    os.symlink("../.git", wiki / "decisions" / "g")
+    for bad in ("decisions/config.md", "decisions/g/config.md"):
+        with pytest.raises(PagePathError, match="escapes"):
+            validate_page_path(bad, str(wiki))
