@@ -171,7 +171,15 @@ def sync_worktree(repo: pygit2.Repository, paths: list[str]) -> None:
     head = head_commit(repo)
     tree = repo[head].peel(pygit2.Commit).tree if head is not None else None
     index = repo.index
-    index.read()
+    try:
+        index.read()
+    except pygit2.GitError as exc:  # damaged: it only mirrors HEAD for aimem, so rebuild it
+        log.warning("the wiki's .git/index was unreadable (%s); rebuilt from HEAD", exc)
+        _remove(os.path.join(repo.path, "index"))
+        index = repo.index
+        index.read()
+        if tree is not None:
+            index.read_tree(tree)
     for rel in paths:
         entry = _entry(tree, rel)
         if entry is None or entry.filemode == pygit2.GIT_FILEMODE_TREE:

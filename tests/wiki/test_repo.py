@@ -405,3 +405,11 @@ def test_taking_the_wiki_lock_finishes_a_killed_commit_with_nothing_else_to_comm
     assert git(repo, "status", "--porcelain").stdout == ""
     assert Path(repo.workdir, "a.md").read_bytes() == b"two\n"
     assert not Path(repo.path, wikirepo.JOURNAL).exists()
+
+
+def test_a_damaged_git_index_is_rebuilt_from_head(repo: pygit2.Repository) -> None:
+    wikirepo.commit_files(repo, {"a.md": b"one\n", "d/b.md": b"b\n"}, "one")
+    Path(repo.path, "index").write_bytes(b"garbage" * 10)
+    assert wikirepo.commit_files(repo, {"a.md": b"two\n"}, "two") is not None
+    assert git(repo, "status", "--porcelain").stdout == ""
+    fsck_clean(repo)
