@@ -126,15 +126,18 @@ def fading_pages(paths: ProjectPaths, now: float) -> list[Fading]:
     conn = fts.connect(paths.index)
     try:
         rows = conn.execute(
-            "SELECT path, type, salience, coalesce(updated, created), hits, last_access, pinned"
-            " FROM pages"
+            "SELECT path, type, salience, coalesce(updated, created), hits, last_access, pinned,"
+            " status FROM pages"
         ).fetchall()
     finally:
         conn.close()
     out = []
-    for path, kind, salience, updated, hits, last_access, pinned in rows:
+    for path, kind, salience, updated, hits, last_access, pinned, status in rows:
         if pinned or kind in EXEMPT_TYPES or path.startswith(EXEMPT_DIRS) or path == offered:
             continue
+        if kind == "handoff" and status == state.OFFERED:
+            continue  # the offer per the wiki, should state/handoff.json have lost its write
+
         value = rank.retention(salience, updated, hits, last_access, now)
         if value < ARCHIVE_BELOW:
             out.append(Fading(path, value))

@@ -167,3 +167,22 @@ def test_unarchive_refuses_to_overwrite_a_newer_page(paths: ProjectPaths) -> Non
 def test_a_project_without_a_wiki_has_nothing_to_sweep(tmp_path: Path) -> None:
     result = sweep(ProjectPaths(str(tmp_path / "none")), "none", now=NOW)
     assert result.archived == [] and result.dropped == [] and result.commit is None
+
+
+def test_a_handoff_offered_in_the_wiki_is_kept_when_the_state_lost_it(
+    paths: ProjectPaths,
+) -> None:
+    """Issue 10, defect 10: a consolidation killed before its state write leaves
+    ``state/handoff.json`` pointing elsewhere; the page the wiki says is offered stays."""
+    repo = wikirepo.open_repo(paths.wiki)
+    wikirepo.commit_files(
+        repo,
+        {"handoffs/2026-07/current.md": page("handoff", "Current", "2026-07-01", status="offered")},
+        "the offer whose state write was lost",
+    )
+    from aimem.index.sync import sync_index
+
+    sync_index(paths.index, paths.wiki)
+    result = sweep(paths, "proj", now=NOW)
+    assert "handoffs/2026-07/current.md" not in {f.path for f in result.archived}
+    assert "handoffs/2026-07/current.md" in tree(paths)
