@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test e2e lint format bench eval clean
+.PHONY: install demo test fuzz e2e lint format bench eval clean
 
 # The real agent CLIs for the end-to-end suite, at exact versions (cached in .e2e/agents).
 E2E_AGENTS := .e2e/agents
@@ -27,6 +27,9 @@ demo: install  ## replay a real Claude Code session, hand off to Codex, search (
 
 test: install  ## run the test suite (everything but the real-agent end-to-end runs)
 	$(BIN)/pytest -q --ignore=tests/e2e
+
+fuzz: install  ## hostile input at nightly size: 10,000 generated hook payloads per agent
+	AIMEM_FUZZ_EXAMPLES=10000 $(BIN)/pytest -q tests/reliability/test_hostile.py
 
 $(E2E_AGENTS)/.installed: Makefile
 	mkdir -p $(E2E_AGENTS)
