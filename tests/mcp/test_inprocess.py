@@ -146,7 +146,9 @@ def test_uri_path() -> None:
     assert uri_path("file://otherhost/x") is None
 
 
-def test_a_broken_index_is_a_readable_error_and_reads_still_work(settings, project: Path) -> None:
+def test_a_broken_index_is_set_aside_and_rebuilt_and_reads_still_work(
+    settings, project: Path
+) -> None:
     from aimem.project import paths_for
 
     found = resolve_project(str(project), {})
@@ -159,5 +161,7 @@ def test_a_broken_index_is_a_readable_error_and_reads_still_work(settings, proje
     query, read = run_calls(
         server, [("memory_query", {"query": "tabs"}), ("memory_read", {"path": "_rules/tabs"})]
     )
-    assert query.is_error and "aimem reindex --full" in text(query)
+    assert not query.is_error, text(query)
+    assert [hit["path"] for hit in query.structured_content["results"]] == ["_rules/tabs.md"]
     assert not read.is_error and read.structured_content["title"] == "Tabs"
+    assert list(Path(paths.base).glob("index.sqlite.corrupt-*"))  # kept aside, not deleted
