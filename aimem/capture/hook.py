@@ -63,15 +63,19 @@ def run(
     if adapter is None:
         return f"unknown agent {agent!r}"
     data, size = read_stdin(stdin, settings.stdin_max_bytes)
-    oversized = size > settings.stdin_max_bytes
-    if oversized:
+    # A payload too big or too deeply nested to keep is recorded as its size alone, with what
+    # its first bytes say about itself (agent, session, cwd), so the event is not lost.
+    unkept = "oversized" if size > settings.stdin_max_bytes else ""
+    if unkept:
         payload = salvage(data)
     else:
         if not data.strip():
             return "empty stdin"
         try:
             payload = json.loads(data)
-        except (ValueError, RecursionError) as exc:
+        except RecursionError:
+            unkept, payload = "too_deep", salvage(data)
+        except ValueError as exc:
             return f"stdin is not JSON ({type(exc).__name__})"
     if not isinstance(payload, dict):
         return "payload is not a JSON object"
@@ -94,8 +98,8 @@ def run(
     paths = paths_for(settings.home, project.slug)
     if not os.path.exists(paths.meta):
         _write_project_meta(paths.meta, project)
-    if oversized:
-        observed.fields = {"oversized": size}
+    if unkept:
+        observed.fields = {unkept: size}
     elif observed.kind == "session_start":
         observed.fields["branch"] = git_branch(observed.cwd)
     record = observation.build(agent, event, observed, project.slug)
