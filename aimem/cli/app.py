@@ -74,13 +74,31 @@ def run() -> int:
     try:
         app()  # standalone mode: usage errors and --help exit through SystemExit
     except CliError as exc:
-        typer.echo(f"aimem: error: {exc}", err=True)
+        _error_line(str(exc))
         return 1
     except OSError as exc:
-        logging.getLogger("aimem").error("command failed", exc_info=True)
-        typer.echo(f"aimem: error: {os_error_line(exc)}", err=True)
+        _log_traceback()
+        _error_line(os_error_line(exc))
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback in the log
+        # Redacted on both sides: the consolidation a SessionEnd hook starts writes its stderr
+        # into the log file, where a raw traceback would bypass redaction.
+        _log_traceback()
+        _error_line(f"unexpected {type(exc).__name__}: {exc} (traceback in the log file)")
         return 1
     return 0
+
+
+def _log_traceback() -> None:
+    logger = logging.getLogger("aimem")
+    if logger.handlers:  # without a log file, logging's last resort would print it on stderr
+        logger.error("command failed", exc_info=True)
+
+
+def _error_line(message: str) -> None:
+    from aimem.capture.redact import redact
+
+    typer.echo("aimem: error: " + redact(" ".join(message.split())), err=True)
 
 
 def os_error_line(exc: OSError) -> str:
