@@ -10,7 +10,9 @@ Python's start-up more often than not. The rest are timed kills after a random d
 operation's measured run time, for the points nobody named (SQLite, packing, the brief). The
 killed run is always the real ``aimem`` executable; the clean re-run is the library call that
 command makes, in this process (the same lock and commit path, without another second of
-start-up per kill), and every fifth one is the real command again.
+start-up per kill), and every tenth one is the real command again. One kill in five also
+leaves a git lock file behind, as a kill inside libgit2's ref or index write would (a window too
+short to hit from outside): the re-run must not be blocked by it.
 
 After each kill and re-run: ``git fsck`` clean, no lock, journal or temporary file left, a clean
 ``git status``, the index equal to a fresh ``reindex --full``, every session consolidated exactly
@@ -51,7 +53,8 @@ from aimem.wiki.write import PageExists, PageWrite, ensure_project_folder, write
 SEED = int(os.environ.get("AIMEM_CRASH_SEED", "20261123"))
 KILLS = int(os.environ.get("AIMEM_CRASH_KILLS", "50"))
 TIMED_SHARE = 0.3  # of the kills, made by a timer rather than a kill point
-CLI_EVERY = 5  # every n-th clean re-run is the real command rather than the library call
+STALE_LOCK_SHARE = 0.2  # of the kills, followed by a git lock file left behind
+CLI_EVERY = 10  # every n-th clean re-run is the real command rather than the library call
 NAME = "crashproj"
 # Kill points and how often each is reached per commit ("worktree.file": once per file written).
 COMMIT_POINTS = {
@@ -150,6 +153,9 @@ def crash_loop(mem: Memory, step, check) -> None:  # noqa: ANN001 - callables
         attempts += 1
         assert attempts <= 4 * KILLS, f"only {sum(mem.kills.values())} kills in {attempts} runs"
         step(attempts)
+        if mem.rng.random() < STALE_LOCK_SHARE:
+            lock = mem.rng.choice(["index.lock", "refs/heads/main.lock", "HEAD.lock"])
+            Path(mem.paths.wiki, ".git", lock).write_bytes(b"")
         check(attempts)
     print(f"\n{sum(mem.kills.values())} kills in {attempts} runs: {dict(mem.kills)}")
 
