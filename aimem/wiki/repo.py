@@ -74,16 +74,23 @@ def head_commit(repo: pygit2.Repository) -> str | None:
     return None if repo.head_is_unborn else str(repo.head.target)
 
 
+REGULAR_MODES = (pygit2.enums.FileMode.BLOB, pygit2.enums.FileMode.BLOB_EXECUTABLE)
+
+
 def read_file(repo: pygit2.Repository, path: str, commit: str | None = None) -> bytes | None:
-    """A file's bytes at ``commit`` (default HEAD), or ``None``."""
+    """A regular file's bytes at ``commit`` (default HEAD), or ``None``. A symlink committed into
+    the wiki (a synced wiki can carry one) is not a file aimem reads or writes through: its blob
+    is the link's target, so treating it as a page would update, supersede or unarchive a link."""
     ref = commit or head_commit(repo)
     if ref is None:
         return None
     try:
-        blob = repo[ref].peel(pygit2.Commit).tree[path]
+        entry = repo[ref].peel(pygit2.Commit).tree[path]
     except KeyError:
         return None
-    return blob.data if isinstance(blob, pygit2.Blob) else None
+    if entry.filemode not in REGULAR_MODES or not isinstance(entry, pygit2.Blob):
+        return None
+    return entry.data
 
 
 def commit_files(

@@ -317,7 +317,9 @@ def test_a_symlink_committed_into_the_wiki_is_never_checked_out_as_one(
     sig = pygit2.Signature("x", "x@x")
     repo.create_commit("HEAD", sig, sig, "pushed", builder.write(), [head.id])
     wikirepo.commit_files(repo, {"b.md": b"two\n"}, "two")
-    assert wikirepo.read_file(repo, "evil.md") is not None  # kept in history, as it came
+    tree = repo[wikirepo.head_commit(repo)].peel(pygit2.Commit).tree
+    assert tree["evil.md"].filemode == pygit2.GIT_FILEMODE_LINK  # kept in history, as it came
+    assert wikirepo.read_file(repo, "evil.md") is None  # but never read as a page
     reset = git(repo, "reset", "--hard", "-q")
     assert reset.returncode == 0, reset.stderr
     assert Path(repo.workdir, "evil.md").exists()
