@@ -35,6 +35,7 @@ LOCK_TIMEOUT = 60.0
 
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 _TAG_SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class WriteError(ValueError):
@@ -82,10 +83,16 @@ def slug_for(title: str) -> str:
     return slug
 
 
+def _utf8(text: str) -> str:
+    """``text`` with each lone surrogate (a command-line argument that is not UTF-8, half an
+    emoji in JSON) replaced by U+FFFD, as the journal does: git and YAML take only UTF-8."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _clean_title(title: object) -> str:
     if not isinstance(title, str) or not title.strip():
         raise WriteError("title must be a non-empty string")
-    one_line = " ".join(title.replace("\x00", "").split())
+    one_line = " ".join(_utf8(title).replace("\x00", "").split())
     if len(one_line) > MAX_TITLE:
         raise WriteError(f"title is {len(one_line)} characters; keep it under {MAX_TITLE}")
     return one_line
@@ -94,7 +101,7 @@ def _clean_title(title: object) -> str:
 def _clean_body(body: object, title: str) -> str:
     if not isinstance(body, str) or not body.strip():
         raise WriteError("body must be a non-empty string (markdown)")
-    text = body.replace("\x00", "").strip("\n")
+    text = _utf8(body).replace("\x00", "").strip("\n")
     if len(text) > MAX_BODY:
         raise WriteError(f"body is {len(text)} characters; the limit is {MAX_BODY}")
     if not text.lstrip().startswith("#"):
@@ -107,7 +114,7 @@ def _clean_tags(tags: object) -> list[str]:
         raise WriteError("tags must be a list of strings")
     out: list[str] = []
     for tag in tags:
-        clean = _TAG_SPACE.sub("-", tag.strip().strip(",")).replace(",", "-")
+        clean = _TAG_SPACE.sub("-", _utf8(tag).strip().strip(",")).replace(",", "-")
         if clean and clean not in out:
             if len(clean) > MAX_TAG:
                 raise WriteError(f"tag {tag!r} is longer than {MAX_TAG} characters")
@@ -176,7 +183,7 @@ def write_page(
     red_tags = None if tags is None else [redact(t) for t in tags]
     redacted = (red_title, red_body, red_tags) != (title, body, tags)
     title, body, tags = red_title, red_body, red_tags
-    sources = [redact(str(s)) for s in req.sources if str(s).strip()]
+    sources = [redact(_utf8(str(s))) for s in req.sources if str(s).strip()]
     now = time.time() if now is None else now
     stamp = iso(now)
 

@@ -64,3 +64,14 @@ def test_lint_exits_1_on_errors(env: dict, project: Path, home: Path) -> None:
     assert "error: broken_link: concepts/c.md: [[nowhere]] matches no page" in report.stdout
     elsewhere = run_aimem("lint", env=env, cwd="/")
     assert elsewhere.returncode == 1 and "not inside a project" in elsewhere.stderr
+
+
+def test_write_page_takes_non_utf8_arguments(env: dict, project: Path) -> None:
+    """Bytes that are not UTF-8 in an argument are replaced by U+FFFD, not an unexpected error."""
+    argv = [aimem_exe(), "write-page", "-t", "concept", "--title", b"Caf\xff notes",
+            "--tag", b"t\xfe", "--body", b"Body \xff.", "--json"]  # fmt: skip
+    done = subprocess.run(argv, env=env, cwd=str(project), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["title"] == "Caf\ufffd notes"
+    shown = run_aimem("show", json.loads(done.stdout)["path"], env=env, cwd=str(project))
+    assert "Body \ufffd." in shown.stdout and "t\ufffd" in shown.stdout

@@ -168,3 +168,18 @@ def test_a_symlinked_type_folder_never_leads_a_write_outside_the_wiki(
     assert not folder.is_symlink()
     assert sorted(p.name for p in folder.iterdir()) == ["flaky-clock.md", "stale-cache.md"]
     assert "Freeze time." in (folder / "flaky-clock.md").read_text()
+
+
+def test_lone_surrogates_are_replaced_not_a_crash(paths: ProjectPaths) -> None:
+    """A non-UTF-8 command-line argument (Python's surrogate escape ``\\udcff``) or half an
+    emoji in JSON (``\\ud83d``) is kept with U+FFFD in its place, like the journal does."""
+    done = write_page(
+        paths,
+        "proj",
+        PageWrite("gotcha", "Caf\udcff cut \ud83d", "Body \udcff here.", tags=["t\ud83d"],
+                  sources=["sess-\udcff"]),
+    )  # fmt: skip
+    text = stored(paths, done.path)
+    assert "Caf\ufffd cut \ufffd" in text and "Body \ufffd here." in text
+    assert "t\ufffd" in text and "sess-\ufffd" in text
+    assert done.title == "Caf\ufffd cut \ufffd"
