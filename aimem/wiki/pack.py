@@ -147,12 +147,13 @@ def pack(repo: pygit2.Repository, merge: bool | None = None) -> PackResult:
         return PackResult(0, 0, 0)
     builder = pygit2.PackBuilder(repo)
     builder.set_threads(1)  # the pack is small; threads would compete with the agent's work
-    if merge:
-        for oid in repo.odb:  # every object, loose or packed (duplicates are skipped)
-            builder.add(oid)
-    else:
-        for hexid, _ in loose:
-            builder.add(pygit2.Oid(hex=hexid))
+    loose_ids = {hexid for hexid, _ in loose}
+    wanted = {str(oid) for oid in repo.odb} if merge else loose_ids
+    names = _paths_of(repo, wanted, everything=merge)
+    # Objects that share a path go in first and together: libgit2 looks for deltas among
+    # neighbours of the same name, so each version of index.md is stored as a small delta.
+    for hexid in sorted(wanted, key=lambda h: (names.get(h, "\uffff"), h)):
+        _insert(builder, pygit2.Oid(hex=hexid), names.get(hexid))
     folder = os.path.join(base, "pack")
     _remove_leftovers(folder)
     before = set(os.listdir(folder)) if os.path.isdir(folder) else set()
@@ -227,6 +228,52 @@ def idx_object_ids(idx_path: str) -> set[bytes]:
     start = 8 + 256 * 4
     names = data[start : start + 20 * count]
     return {names[i : i + 20] for i in range(0, len(names), 20)}
+
+
+def _paths_of(repo: pygit2.Repository, wanted: set[str], everything: bool) -> dict[str, str]:
+    """The path of each wanted blob and tree, from the commits that added them: walking back
+    from HEAD through the commits that are still loose (all of them with ``everything``) and
+    the paths each changed, so the cost follows the objects being packed."""
+    from aimem.wiki.repo import changed_paths
+
+    names: dict[str, str] = {}
+    if repo.head_is_unborn:
+        return names
+    for commit in repo.walk(repo.head.target):
+        if not everything and str(commit.id) not in wanted:
+            break  # this commit and everything before it were packed already
+        parent = str(commit.parents[0].id) if commit.parents else None
+        names.setdefault(str(commit.tree_id), "")
+        try:
+            changes = changed_paths(repo, parent, str(commit.id))
+        except (KeyError, ValueError, pygit2.GitError):
+            continue
+        for change in changes:
+            if change.blob is not None:
+                names.setdefault(change.blob, change.path)
+            parts = change.path.split("/")[:-1]
+            for depth in range(1, len(parts) + 1):
+                folder = "/".join(parts[:depth])
+                try:
+                    names.setdefault(str(commit.tree[folder].id), folder)
+                except KeyError:
+                    continue
+    return names
+
+
+def _insert(builder: pygit2.PackBuilder, oid: pygit2.Oid, name: str | None) -> None:
+    """``builder.add`` with the object's path, which pygit2 does not pass on: libgit2 groups
+    delta candidates by a hash of it. Falls back to a plain ``add`` if pygit2's internals differ."""
+    try:
+        from pygit2.errors import check_error
+        from pygit2.ffi import C, ffi
+
+        c_oid = ffi.new("git_oid *")
+        ffi.buffer(c_oid)[:] = oid.raw
+        c_name = ffi.new("char[]", name.encode("utf-8")) if name else ffi.NULL
+        check_error(C.git_packbuilder_insert(builder._packbuilder, c_oid, c_name))
+    except (ImportError, AttributeError):
+        builder.add(oid)
 
 
 def _make_durable(folder: str, names: list[str]) -> None:
