@@ -288,6 +288,36 @@ def check_project(report: Report, home: str, cwd: str) -> None:
             )  # fmt: skip
     report.checks.append(check_wiki_repo(paths.wiki))
     report.checks.append(check_wiki_store(paths.wiki, project.slug))
+    report.checks.append(check_sessions(paths, project.slug))
+
+
+STUCK_AFTER = 120.0  # a consolidation takes about a second; a session pending this long is stuck
+
+
+def check_sessions(paths, slug: str, now: float | None = None) -> Check:  # noqa: ANN001
+    """Sessions that ended (or went silent) but whose journal never reached the wiki: a
+    consolidation that was killed or failed leaves them until ``consolidate --pending`` runs."""
+    from aimem.consolidate.run import pending_sessions
+
+    now = time.time() if now is None else now
+    stuck = []
+    for session in pending_sessions(paths, now):
+        try:
+            if now - os.stat(paths.journal(session)).st_mtime >= STUCK_AFTER:
+                stuck.append(session)
+        except OSError:
+            continue
+    if not stuck:
+        return Check("aimem", "sessions", "ok", "every ended session is in the wiki")
+    more = f" and {len(stuck) - 3} more" if len(stuck) > 3 else ""
+    return Check(
+        "aimem",
+        "sessions",
+        "warn",
+        f"{len(stuck)} ended session(s) not consolidated (a consolidation was killed or "
+        f"failed): {', '.join(stuck[:3])}{more}",
+        f"aimem consolidate --pending --project {slug}",
+    )
 
 
 def check_wiki_store(wiki: str, slug: str) -> Check:

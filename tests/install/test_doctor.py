@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 import uuid
@@ -199,3 +200,30 @@ def test_sweep_schedule_missing_is_a_warning_and_a_dead_one_a_failure(tmp_path: 
     timer.install_timer("cron", aimem_exe(), env=env)
     good = doctor.check_sweep_schedule(env)
     assert good.status == "ok" and good.detail.startswith(f"cron: {aimem_exe()} sweep --all")
+
+
+def test_a_session_whose_consolidation_died_is_reported_until_consolidated(
+    memory: Path, env: dict, home: Path, project: Path
+):
+    """The detached consolidation is killed before its commit (OOM, a closed laptop): status
+    lists the session as pending forever, so doctor must not say all is well."""
+    session = str(uuid.uuid4())
+    killed = dict(env, AIMEM_TEST_KILL_AT="commit.before-ref")
+    assert all(r.returncode == 0 for r in claude_session(str(project), session, "Fix", killed))
+    (journal,) = home.glob(f"projects/*/raw/{session}.jsonl")
+    deadline = time.monotonic() + 60
+    while True:  # until the consolidation the SessionEnd hook started has died
+        entry = json.loads((journal.parent.parent / "state" / "sessions.json").read_text())[session]
+        pid = entry.get("consolidate_pid")
+        if pid and not Path(f"/proc/{pid}").exists():
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert project_checks(home, project)["sessions"].status == "ok"  # it may still be running
+    old = time.time() - doctor.STUCK_AFTER - 5
+    os.utime(journal, (old, old))
+    check = project_checks(home, project)["sessions"]
+    assert check.status == "warn" and session in check.detail
+    assert check.fix and check.fix.startswith("aimem consolidate --pending --project ")
+    assert run_aimem("consolidate", "--pending", env=env, cwd=str(project)).returncode == 0
+    assert project_checks(home, project)["sessions"].status == "ok"

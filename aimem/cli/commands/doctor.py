@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
 
         Per agent: found, configs parse, aimem's entries point at a working executable, a timed
         hook round trip in a throwaway data root. Then the data root, the index against the
-        wiki's HEAD and `git fsck` of the wiki.
+        wiki's HEAD, `git fsck` of the wiki and sessions whose consolidation never finished.
 
         Each problem comes with the command that fixes it. Exit status 1 when something is
         broken."""
