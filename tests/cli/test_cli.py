@@ -220,3 +220,19 @@ def test_consolidate_again_and_unknown_session(env: dict, project: Path, memory:
         run_aimem("consolidate", "--session", "../x", env=env, cwd=cwd), "invalid session id"
     )
     assert ok_json("status", env=env, cwd=cwd)["commits"] == 1
+
+
+def test_consolidate_says_what_it_committed_once(env: dict, project: Path) -> None:
+    """One line per session: ``<id>: committed <commit> (<n> observations)``, then
+    ``unchanged`` (it once read ``committed commit <sha>``)."""
+    session = str(uuid.uuid4())
+    events = ["SessionStart", "UserPromptSubmit", "Stop"]  # no SessionEnd: nothing detached
+    assert all(
+        r.returncode == 0 for r in claude_session(str(project), session, PROMPT, env, events)
+    )
+    first = run_aimem("consolidate", "--session", session, env=env, cwd=str(project))
+    assert first.returncode == 0, first.stderr
+    words = first.stdout.split()
+    assert words[:2] == [f"{session}:", "committed"] and len(words[2]) == 10, first.stdout
+    again = run_aimem("consolidate", "--session", session, env=env, cwd=str(project))
+    assert again.stdout.startswith(f"{session}: unchanged ("), again.stdout

@@ -41,5 +41,5 @@ def register(app: typer.Typer) -> None:
         if not results:
             typer.echo("nothing to consolidate")
         for r in results:
-            commit = f" commit {r.commit[:10]}" if r.commit else ""
+            commit = f" {r.commit[:10]}" if r.commit else ""
             typer.echo(f"{r.session}: {r.status}{commit} ({r.observations} observations)")
