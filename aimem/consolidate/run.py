@@ -75,12 +75,17 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
     reconcile_offer(paths, repo, offered)
     short = page_id(repo, d)
     session = session_page(d, short)
-    handoff, handoff_changed = _handoff_for(repo, d, short)
+    previous = state.read_json(state.handoff_path(paths.state))
+    prev_path = previous.get("path")
+    if _offer_is_newer(previous, d):
+        # Consolidated late (its consolidation was killed, or it went stale): its handoff is
+        # recorded but must not take the offer from a session that ended after it.
+        handoff, handoff_changed = _late_handoff(repo, d, short), False
+    else:
+        handoff, handoff_changed = _handoff_for(repo, d, short)
     new_pages = {session.path: render(session), handoff.path: render(handoff)}
 
     changes: dict[str, bytes | None] = {p: t.encode("utf-8") for p, t in new_pages.items()}
-    previous = state.read_json(state.handoff_path(paths.state))
-    prev_path = previous.get("path")
     if handoff_changed:
         # The new offer replaces every other one: the previous offer, and any handoff an
         # interrupted run or an older aimem left marked offered.
@@ -126,6 +131,28 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
     return Result(
         d.session, "committed" if commit else "unchanged", commit, sorted(pending), d.observations
     )
+
+
+def _offer_is_newer(offer: dict, d: SessionDigest) -> bool:
+    """Whether the current (or last) offer came from another session that ended after ``d``."""
+    created = offer.get("created_ts")
+    return (
+        offer.get("from_session") != d.session
+        and isinstance(created, (int, float))
+        and created > d.ended
+    )
+
+
+def _late_handoff(repo, d: SessionDigest, short: str) -> Page:  # noqa: ANN001
+    """The handoff of a session consolidated after a newer offer: closed, keeping the final
+    status its page already has (claimed or expired), superseded otherwise."""
+    stored = wikirepo.read_file(repo, handoff_path(d, short))
+    status = None
+    if stored is not None:
+        path = handoff_path(d, short)
+        status = parse(stored.decode("utf-8", "replace"), path).meta.get("status")
+    final = status if status in (state.CLAIMED, state.EXPIRED) else state.SUPERSEDED
+    return handoff_page(d, status=final, short=short)
 
 
 def _handoff_for(repo, d: SessionDigest, short: str) -> tuple[Page, bool]:

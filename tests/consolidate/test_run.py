@@ -352,3 +352,22 @@ def test_an_offer_whose_page_is_gone_is_dropped(paths: ProjectPaths) -> None:
     sync_index(paths.index, paths.wiki)
     reconcile_offer(paths, repo, offered_handoffs(paths))
     assert offer(paths) == {}
+
+
+def test_a_session_consolidated_late_does_not_take_the_offer_from_newer_work(
+    paths: ProjectPaths,
+) -> None:
+    """The older session's consolidation was killed; the newer one was consolidated and offered;
+    the older one is recovered later (``--pending``): the newer handoff stays the offer."""
+    work_session(paths, FIRST, "Older work on the importer")
+    work_session(paths, SECOND, "Newer work on the exporter")
+    newer = consolidate_session(paths, "proj", SECOND)
+    older = consolidate_session(paths, "proj", FIRST)
+    assert older.status == "committed"
+    assert offer(paths)["path"] == handoff_of(newer)
+    assert offered_pages(paths) == [handoff_of(newer)]
+    assert page_meta(paths, handoff_of(older))["status"] == "superseded"
+    # Re-running either changes nothing.
+    assert consolidate_session(paths, "proj", FIRST).status == "unchanged"
+    assert consolidate_session(paths, "proj", SECOND).status == "unchanged"
+    assert offer(paths)["path"] == handoff_of(newer)
