@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from replay import run_aimem
+from replay import CLAUDE_SESSION, claude_session, run_aimem
 
+from aimem.capture import state
 from aimem.project import paths_for
 from aimem.wiki import repo as wikirepo
 
@@ -44,7 +45,14 @@ def test_sweep_dry_run_then_sweep_then_unarchive(env: dict, project: Path, home:
 
     every = run_aimem("sweep", "--all", "--json", env=env, cwd="/")
     assert json.loads(every.stdout) == [
-        {"project": slug, "archived": [], "dropped": [], "commit": None, "dry_run": False}
+        {
+            "project": slug,
+            "consolidated": [],
+            "archived": [],
+            "dropped": [],
+            "commit": None,
+            "dry_run": False,
+        }
     ]
 
     back = run_aimem("unarchive", "concepts/ancient", env=env, cwd=cwd)
@@ -66,3 +74,23 @@ def test_sweep_errors_are_one_line(env: dict, project: Path, home: Path) -> None
     bad = run_aimem("unarchive", "../../etc/passwd", env=env, cwd=str(project))
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1
     assert "unsafe page path" in bad.stderr
+
+
+def test_sweep_consolidates_a_session_whose_consolidation_died(
+    env: dict, project: Path, home: Path
+) -> None:
+    """The SessionEnd hook's consolidation was killed: the session is ended, not in the wiki.
+    The daily sweep recovers it (DESIGN section 7: stale-session recovery)."""
+    cwd = str(project)
+    claude_session(cwd, "died-0001", "Fix the importer", env, CLAUDE_SESSION[:-1])
+    slug = json.loads(run_aimem("status", "--json", env=env, cwd=cwd).stdout)["slug"]
+    paths = paths_for(str(home), slug)
+    state.update_session(paths.state, "died-0001", status="ended", ended_ts=1.0)
+
+    dry = run_aimem("sweep", "--dry-run", env=env, cwd=cwd)
+    assert f"{slug}: would consolidate session died-0001" in dry.stdout
+    done = json.loads(run_aimem("sweep", "--json", env=env, cwd=cwd).stdout)
+    assert done["consolidated"] == ["died-0001"]
+    assert state.sessions(paths.state)["died-0001"]["status"] == "consolidated"
+    again = json.loads(run_aimem("sweep", "--json", env=env, cwd=cwd).stdout)
+    assert again["consolidated"] == []

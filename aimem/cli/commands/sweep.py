@@ -27,7 +27,9 @@ def register(app: typer.Typer) -> None:
         A page whose retention (salience decaying with age, reinforced by reads) is below 0.20
         moves to _archive/ in the wiki: out of search, still in git and on disk. Archived pages
         are deleted 180 days later (git history keeps them). Pinned pages, rules and the handoff
-        on offer are never archived. `aimem install-timer` runs this daily."""
+        on offer are never archived. First, sessions that ended (or went silent) without
+        reaching the wiki, because their consolidation was killed or failed or their agent has no
+        end event, are consolidated. `aimem install-timer` runs this daily."""
         from aimem.lifecycle.sweep import sweep as run_sweep
         from aimem.project import list_projects
 
@@ -44,13 +46,14 @@ def register(app: typer.Typer) -> None:
         report = []
         for slug, name, paths in targets:
             try:
+                recovered = _recover_sessions(paths, name, dry_run)
                 result = run_sweep(paths, name, dry_run=dry_run)
             except Exception as exc:  # noqa: BLE001 - one broken project must not stop the rest
                 if not all_projects:
                     raise CliError(f"sweep of {slug} failed: {exc}") from None
                 report.append({"project": slug, "error": str(exc)})
                 continue
-            report.append({"project": slug, **result.as_dict()})
+            report.append({"project": slug, "consolidated": recovered, **result.as_dict()})
         if json_out:
             print_json(report if all_projects else report[0])
         else:
@@ -78,6 +81,22 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"unarchived {path}")
 
 
+def _recover_sessions(paths, name: str, dry_run: bool) -> list[str]:  # noqa: ANN001
+    """Consolidate the project's pending sessions (stale-session recovery, DESIGN section 7);
+    the ids of those that reached the wiki, or with ``dry_run`` those that would be tried."""
+    from aimem.consolidate.run import consolidate_session, pending_sessions
+
+    pending = pending_sessions(paths)
+    if dry_run:
+        return pending
+    done = []
+    for session in pending:
+        result = consolidate_session(paths, name, session)
+        if result.status in ("committed", "unchanged", "empty"):
+            done.append(session)
+    return done
+
+
 def _print(report: list[dict], dry_run: bool) -> None:
     verb = "would archive" if dry_run else "archived"
     drop = "would drop" if dry_run else "dropped"
@@ -85,9 +104,12 @@ def _print(report: list[dict], dry_run: bool) -> None:
         if "error" in entry:
             typer.echo(f"{entry['project']}: error: {entry['error']}", err=True)
             continue
+        for session in entry["consolidated"]:
+            action = "would consolidate" if dry_run else "consolidated"
+            typer.echo(f"{entry['project']}: {action} session {session}")
         for item in entry["archived"]:
             typer.echo(f"{entry['project']}: {verb} {item['path']} (retention {item['retention']})")
         for path in entry["dropped"]:
             typer.echo(f"{entry['project']}: {drop} {path}")
-        if not entry["archived"] and not entry["dropped"]:
+        if not entry["archived"] and not entry["dropped"] and not entry["consolidated"]:
             typer.echo(f"{entry['project']}: nothing to sweep")
