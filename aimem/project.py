@@ -16,7 +16,6 @@ nothing. Standard library only: the hook fast path imports this module.
 from __future__ import annotations
 
 import os
-import re
 
 MARKER = ".aimem.toml"
 # Patterns are compiled on first use (``re`` caches them): most hook calls never need them.
@@ -132,6 +131,8 @@ def _read_marker_name(marker: str, problems: list[str] | None = None) -> str | N
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _marker_problem(problems, marker, f"not UTF-8 text (byte {exc.start})", folder)
+    import re  # only where a project has a marker file: ``re`` costs a hook ~10 ms of imports
+
     match = re.search(_NAME_LINE, text, re.M)
     name = (match.group(1) or match.group(2) or "").strip() if match else ""
     # A full TOML parse (tomllib) costs ~15 ms of imports on the hook path; a marker made only

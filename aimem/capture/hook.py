@@ -9,13 +9,11 @@ could misread, and one line in the log file.
 from __future__ import annotations
 
 import io
-import json
 import os
-import re
 import sys
 import time
 
-from aimem.capture import journal, observation, state
+from aimem.capture import journal, jsonfast, observation, state
 from aimem.capture.adapters import load as load_adapter
 from aimem.config import Settings, load_settings, make_private_dirs
 from aimem.logfile import hook_log, hook_log_once, log_path
@@ -42,10 +40,12 @@ def read_stdin(stream: io.BufferedIOBase, limit: int) -> tuple[bytes, int]:
 
 def salvage(head: bytes) -> dict:
     """What an oversized payload says about itself in its first bytes."""
+    import re  # only for oversized or too deep payloads: ``re`` costs ~10 ms of imports
+
     found: dict = {}
     for key, value in re.findall(_SALVAGE, head[:65536]):
         try:
-            found.setdefault(key.decode(), json.loads(b'"' + value + b'"'))
+            found.setdefault(key.decode(), jsonfast.loads(b'"' + value + b'"'))
         except ValueError:
             continue
     return found
@@ -72,7 +72,7 @@ def run(
         if not data.strip():
             return "empty stdin"
         try:
-            payload = json.loads(data)
+            payload = jsonfast.loads(data)
         except RecursionError:
             unkept, payload = "too_deep", salvage(data)
         except ValueError as exc:

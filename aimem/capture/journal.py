@@ -13,8 +13,9 @@ the same ones again, so for them only a repeat of the journal's *last* line is a
 from __future__ import annotations
 
 import fcntl
-import json
 import os
+
+from aimem.capture import jsonfast
 
 _TAIL = 72 * 1024  # > the 64 KiB line cap: the window always reaches the previous newline
 SESSION_ID_MAX = 128
@@ -115,7 +116,7 @@ def read_journal(path: str) -> JournalRead:
         if not raw.strip():
             continue
         try:
-            record = json.loads(raw)
+            record = jsonfast.loads(raw)
         except ValueError:
             result.bad_lines.append(number)
             continue

@@ -22,10 +22,10 @@ Standard library only.
 
 from __future__ import annotations
 
-import json
 import time
 
 from aimem._hash import short_hash
+from aimem.capture.jsonfast import dumps
 from aimem.capture.redact import redact
 
 KINDS = (
@@ -123,7 +123,7 @@ def _utf8(text: str) -> bytes:
 
 def encode(record: dict) -> bytes:
     """One JSON line within ``LINE_CAP``: oversized text fields shrink until the line fits."""
-    line = _utf8(json.dumps(record, ensure_ascii=False, separators=(",", ":"))) + b"\n"
+    line = _utf8(dumps(record, separators=(",", ":"))) + b"\n"
     cap = PROMPT_CAP
     while len(line) > LINE_CAP and cap > 64:
         cap //= 2
@@ -135,5 +135,5 @@ def encode(record: dict) -> bytes:
             files = record["files"][:20]
             record["files"] = [excerpt(f, cap) if isinstance(f, str) else f for f in files]
         record["truncated"] = True
-        line = _utf8(json.dumps(record, ensure_ascii=False, separators=(",", ":"))) + b"\n"
+        line = _utf8(dumps(record, separators=(",", ":"))) + b"\n"
     return line

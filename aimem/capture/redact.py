@@ -29,15 +29,19 @@ null/None/true/false, type annotations (``password: str``), calls and ``self.tok
 attributes. :func:`redact` is idempotent: its output never matches again. Not detected: secrets
 with neither a known shape nor a telling key (a bare AWS secret access key, a password in prose).
 
-This module is on the hook fast path: it imports :mod:`re` only and compiles one regular
-expression, once, and only when a text holds one of the ``TRIGGERS`` substrings. Every match
+This module is on the hook fast path: it imports :mod:`re` (~10 ms of imports) and compiles a
+family's regular expression only when a text holds one of its trigger substrings. Every match
 starts at one of a few rare anchor characters (the ``k`` of ``token``, the ``c`` of ``secret``,
 the ``B`` of ``BEGIN``...), so the C scanner skips everything else, and the anchor is checked
 against what precedes it with fixed-width look-behinds. Every repetition is bounded, possessive
 or confined to one token, so the scan stays linear on any input.
 """
 
-import re
+from __future__ import annotations
+
+TYPE_CHECKING = False  # not ``typing.TYPE_CHECKING``: no ``typing`` import on the hook path
+if TYPE_CHECKING:
+    import re
 
 __all__ = ["REDACTED", "contains_secret", "redact", "redact_obj"]
 
@@ -444,6 +448,8 @@ _FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
 def _family_pattern(index: int) -> re.Pattern[str]:
     pattern = _compiled.get(index)
     if pattern is None:
+        import re  # here, not at the top: a text with no trigger never needs it
+
         pattern = _compiled[index] = re.compile(_FAMILIES[index][1], re.ASCII)
     return pattern
 
@@ -454,6 +460,8 @@ def _key_words(text: str, start: int, end: int) -> list[str]:
         start -= 1
     if start >= 1 and text[start - 1] == "\\" and text[start] in "nrt":
         start += 1  # \nDB_PASSWORD in an escaped text: the key is DB_PASSWORD
+    import re
+
     key = text[start:end]
     key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
     return [word for word in re.split(r"[_.\-]+", key.lower()) if word]

@@ -12,10 +12,10 @@ concurrent session sees it claimed. Standard library only.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import time
 
+from aimem.capture import jsonfast
 from aimem.config import make_private_dirs
 
 OFFERED = "offered"
@@ -50,7 +50,7 @@ def read_json(path: str) -> dict:
     """A JSON object from ``path``; ``{}`` when missing or unreadable (state is re-derivable)."""
     try:
         with open(path, "rb") as fh:
-            value = json.loads(fh.read())
+            value = jsonfast.loads(fh.read())
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
@@ -91,6 +91,10 @@ def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
 
 def write_json_atomic(path: str, value: dict) -> None:
     """``value`` as indented JSON, through ``write_atomic``."""
+    # ``json`` here only: the C encoder cannot indent, and state is written at a session's start
+    # and end and on a claim, not on every tool call.
+    import json
+
     data = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
     write_atomic(path, data + b"\n")
 

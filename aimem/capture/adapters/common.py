@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 from aimem._hash import short_hash
+from aimem.capture.jsonfast import dumps
 from aimem.capture.observation import Observed
 
 # apply_patch bodies name their files on these lines.
@@ -45,7 +43,7 @@ def as_text(value: object) -> str:
             if joined:
                 return joined
     try:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return dumps(value, sort_keys=True)
     except (TypeError, ValueError):
         return str(value)
 
@@ -73,19 +71,22 @@ def files_from_input(tool_input: object) -> list[str]:
         for key in ("command", "patch", "input"):
             value = tool_input.get(key)
             if isinstance(value, str) and "*** " in value:
-                files.extend(m.strip() for m in re.findall(_PATCH_FILE, value, re.M))
+                files.extend(_patch_files(value))
     elif isinstance(tool_input, str) and "*** " in tool_input:
-        files.extend(m.strip() for m in re.findall(_PATCH_FILE, tool_input, re.M))
+        files.extend(_patch_files(tool_input))
     seen: set[str] = set()
     return [f for f in files if not (f in seen or seen.add(f))]
 
 
+def _patch_files(text: str) -> list[str]:
+    import re  # only for apply_patch bodies: ``re`` costs the hook ~10 ms of imports
+
+    return [m.strip() for m in re.findall(_PATCH_FILE, text, re.M)]
+
+
 def hook_context_json(event: str, text: str) -> str:
     """The ``hookSpecificOutput.additionalContext`` shape Claude Code, Codex and Gemini accept."""
-    return json.dumps(
-        {"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}},
-        ensure_ascii=False,
-    )
+    return dumps({"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}})
 
 
 def observe_claude_style(kind: str, event: str, payload: dict) -> Observed | None:

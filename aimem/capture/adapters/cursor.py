@@ -17,9 +17,8 @@ that points the agent at the aimem MCP tools.
 
 from __future__ import annotations
 
-import json
-
 from aimem._hash import short_hash
+from aimem.capture import jsonfast
 from aimem.capture.adapters.common import (
     as_text,
     files_from_input,
@@ -78,7 +77,7 @@ def maybe_json(value: object) -> object:
     """Cursor sends MCP arguments and results as JSON *strings*; decode them when they are."""
     if isinstance(value, str) and value[:1] in ("{", "["):
         try:
-            return json.loads(value)
+            return jsonfast.loads(value)
         except ValueError:
             return value
     return value
@@ -168,4 +167,4 @@ def observe(event: str, payload: dict) -> Observed | None:
 def context_output(event: str, text: str) -> str | None:
     if event not in CONTEXT_EVENTS:
         return None
-    return json.dumps({"additional_context": text}, ensure_ascii=False)
+    return jsonfast.dumps({"additional_context": text})
