@@ -167,9 +167,7 @@ def wait_for_consolidation(state_dir: str, exclude: str, timeout: float) -> bool
     while True:
         now = time.time()
         pending = [
-            s
-            for s, e in sessions(state_dir).items()
-            if s != exclude and consolidation_live(e, now)
+            s for s, e in sessions(state_dir).items() if s != exclude and consolidation_live(e, now)
         ]
         if not pending:
             return True
