@@ -90,13 +90,11 @@ def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
 
 
 def write_json_atomic(path: str, value: dict) -> None:
-    """``value`` as indented JSON, through ``write_atomic``."""
-    # ``json`` here only: the C encoder cannot indent, and state is written at a session's start
-    # and end and on a claim, not on every tool call.
-    import json
+    """``value`` as JSON (sorted keys, one line: the C encoder, ~10x faster than indenting in
+    Python), through ``write_atomic``."""
+    from aimem.capture import jsonfast
 
-    data = json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    write_atomic(path, data + b"\n")
+    write_atomic(path, jsonfast.dumps(value, sort_keys=True).encode("utf-8") + b"\n")
 
 
 def sessions_path(state_dir: str) -> str:
@@ -107,6 +105,16 @@ def handoff_path(state_dir: str) -> str:
     return os.path.join(state_dir, "handoff.json")
 
 
+# ``sessions.json`` is read at every SessionStart and rewritten at every session change, so it
+# must not grow with history: past twice this many entries, consolidated sessions beyond the
+# newest ``SESSIONS_KEPT`` move to ``sessions-archive.json`` (read only to find pending work).
+SESSIONS_KEPT = 300
+
+
+def sessions_archive_path(state_dir: str) -> str:
+    return os.path.join(state_dir, "sessions-archive.json")
+
+
 def update_session(state_dir: str, session: str, **changes: object) -> dict:
     """Merge ``changes`` into one session's entry; returns the new entry."""
     with state_lock(state_dir):
@@ -115,12 +123,41 @@ def update_session(state_dir: str, session: str, **changes: object) -> dict:
         entry = dict(entry) if isinstance(entry, dict) else {}
         entry.update(changes)
         sessions[session] = entry
+        if len(sessions) > 2 * SESSIONS_KEPT:
+            _archive_old_sessions(state_dir, sessions)
         write_json_atomic(sessions_path(state_dir), sessions)
         return entry
 
 
-def sessions(state_dir: str) -> dict[str, dict]:
-    return {k: v for k, v in read_json(sessions_path(state_dir)).items() if isinstance(v, dict)}
+def _archive_old_sessions(state_dir: str, current: dict) -> None:
+    """Move consolidated entries beyond the newest ``SESSIONS_KEPT`` from ``current`` into the
+    archive. The archive is written first: a crash in between leaves an entry in both files
+    (``sessions`` prefers the current one), never in neither."""
+    done = [
+        (e.get("consolidated_ts") or 0, s)
+        for s, e in current.items()
+        if isinstance(e, dict) and e.get("status") == "consolidated"
+    ]
+    done.sort(key=lambda item: item[0] if isinstance(item[0], (int, float)) else 0)
+    old = [s for _, s in done[: max(0, len(done) - SESSIONS_KEPT)]]
+    if not old:
+        return
+    archive = read_json(sessions_archive_path(state_dir))
+    for s in old:
+        archive[s] = current[s]
+    write_json_atomic(sessions_archive_path(state_dir), archive)
+    for s in old:
+        del current[s]
+
+
+def sessions(state_dir: str, archived: bool = False) -> dict[str, dict]:
+    """Session entries; with ``archived`` also the old consolidated ones moved out of
+    ``sessions.json`` (what pending-work checks need: a journal older than any entry is not
+    unknown, it is done)."""
+    found = read_json(sessions_path(state_dir))
+    if archived:
+        found = {**read_json(sessions_archive_path(state_dir)), **found}
+    return {k: v for k, v in found.items() if isinstance(v, dict)}
 
 
 LIVE_SPAWN_GRACE = 5.0  # seconds between marking a session ended and recording its child's pid

@@ -312,7 +312,7 @@ def pending_sessions(paths: ProjectPaths, now: float | None = None) -> list[str]
     """Sessions whose journal was not consolidated since it last grew: ended ones, and open ones
     silent for ``STALE_AFTER`` (agents without an end event, or one that crashed)."""
     now = time.time() if now is None else now
-    known = state.sessions(paths.state)
+    known = state.sessions(paths.state, archived=True)
     out = []
     for session in journal.list_segments(paths.raw):
         entry = known.get(session, {})

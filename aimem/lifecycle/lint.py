@@ -209,7 +209,7 @@ def _index_issues(paths: ProjectPaths) -> list[Issue]:
 def _journal_issues(paths: ProjectPaths, now: float) -> list[Issue]:
     from aimem.consolidate.run import pending_sessions
 
-    known = state.sessions(paths.state)
+    known = state.sessions(paths.state, archived=True)
     issues = []
     for session in pending_sessions(paths, now):
         entry = known.get(session, {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 from aimem.capture import state
@@ -178,3 +179,32 @@ def test_write_json_atomic_leaves_no_temp_files(tmp_path):
     state.write_json_atomic(str(path), {"é": 2})
     assert state.read_json(str(path)) == {"é": 2}
     assert [p.name for p in path.parent.iterdir()] == ["x.json"]
+
+
+def test_sessions_json_stays_bounded_and_old_sessions_stay_known(tmp_path, monkeypatch) -> None:
+    """A year of sessions must not make every SessionStart read (and every session change
+    rewrite) one entry per session ever seen; consolidated ones move to the archive, where the
+    pending-work check still finds them."""
+    from aimem.consolidate.run import pending_sessions
+    from aimem.project import ProjectPaths
+
+    monkeypatch.setattr(state, "SESSIONS_KEPT", 5)
+    paths = ProjectPaths(str(tmp_path / "p"))
+    os.makedirs(paths.raw)
+    for i in range(40):
+        sid = f"s{i:03d}"
+        with open(paths.journal(sid), "w") as fh:
+            fh.write("{}\n")
+        os.utime(paths.journal(sid), (1000 + i, 1000 + i))
+        state.update_session(paths.state, sid, status="open")
+        state.update_session(paths.state, sid, status="consolidated", consolidated_ts=2000 + i)
+    state.update_session(paths.state, "live", status="open")
+    current = state.read_json(state.sessions_path(paths.state))
+    assert len(current) <= 2 * 5 + 1
+    assert "live" in current and "s039" in current  # the newest and the unfinished stay
+    everything = state.sessions(paths.state, archived=True)
+    assert set(everything) == {f"s{i:03d}" for i in range(40)} | {"live"}
+    assert pending_sessions(paths) == []  # archived sessions are done, not unknown
+    # A journal that grew after its session was archived is pending again.
+    os.utime(paths.journal("s000"), (5000, 5000))
+    assert pending_sessions(paths) == ["s000"]

@@ -17,7 +17,7 @@ def project_status(slug: str, name: str, paths) -> dict:  # noqa: ANN001
     from aimem.index.sync import index_status
     from aimem.wiki import repo as wikirepo
 
-    sessions = state.sessions(paths.state)
+    sessions = state.sessions(paths.state, archived=True)
     by_status: dict[str, int] = {}
     for entry in sessions.values():
         key = str(entry.get("status", "?"))
