@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pygit2
@@ -176,24 +175,9 @@ def _has_commit(repo: pygit2.Repository, sha: str) -> bool:
 
 # A symlink is not a page: its blob is the link's target, and checked out it could lead out of
 # the wiki. Only regular files are indexed (so search never offers a path ``show`` refuses).
-_FILE_MODES = (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE)
-
-
-def _files(
-    repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = ""
-) -> Iterator[tuple[str, pygit2.Oid]]:
-    """``(path, blob id)`` of every regular file under ``tree``."""
-    for entry in tree:
-        path = prefix + entry.name
-        if entry.type_str == "tree":
-            yield from _files(repo, repo[entry.id], path + "/")
-        elif entry.filemode in _FILE_MODES:
-            yield path, entry.id
-
-
 def _is_file(tree: pygit2.Tree, path: str) -> bool:
     try:
-        return tree[path].filemode in _FILE_MODES
+        return tree[path].filemode in wikirepo.REGULAR_MODES
     except KeyError:
         return False
 
@@ -232,7 +216,7 @@ def _rebuild(conn: sqlite3.Connection, repo: pygit2.Repository, head: str) -> Sy
     fts.clear(conn)
     tree = repo[head].peel(pygit2.Commit).tree
     seen: set[str] = set()
-    for path, blob in _files(repo, tree):
+    for path, blob in wikirepo.iter_tree(repo, tree):
         if not indexable(path):
             continue
         page = _page_at(repo, path, str(blob))

@@ -451,12 +451,13 @@ def _libgit2_diff(repo: pygit2.Repository, old: pygit2.Tree, new: pygit2.Tree) -
 def iter_tree(
     repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = ""
 ) -> Iterator[tuple[str, pygit2.Oid]]:
-    """``(path, blob id)`` of every file under ``tree``."""
+    """``(path, blob id)`` of every regular file under ``tree``. A symlink is left out: its blob
+    is the link's target, never a page (see ``read_file``)."""
     for entry in tree:
         path = prefix + entry.name
         if entry.type_str == "tree":
             yield from iter_tree(repo, repo[entry.id], path + "/")
-        else:
+        elif entry.filemode in REGULAR_MODES:
             yield path, entry.id
 
 
