@@ -56,7 +56,11 @@ def loads(data: bytes | bytearray | str) -> object:
     start = len(text) - len(text.lstrip(_WS))
     try:
         value, end = _scan(text, start)
-    except StopIteration:
+    except (StopIteration, SystemError):
+        # SystemError: the C scanner builds its error from ``json.decoder`` found in
+        # ``sys.modules``; when nothing imported it (the point of this module), an error inside
+        # a string (an unterminated one, a bad escape) comes out as "returned NULL without
+        # setting an exception". Either way the real json gives the real error.
         value, end = None, -1
     if end < 0 or (end < len(text) and text[end:].strip(_WS)):
         return _json_module().loads(data)  # raises json's own JSONDecodeError

@@ -4,6 +4,7 @@ generated JSON values (lone surrogates, NaN, big ints, deep nesting) and on brok
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -146,3 +147,20 @@ def test_dumps_errors_match_json() -> None:
     loop.append(loop)
     for value in (object(), {1j: 1}, loop, {"a": {1, 2}}):
         assert outcome(jsonfast.dumps, value) == outcome(json.dumps, value, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "broken", [b'{"a": "unterminated', b'{"a": "bad \\x escape"}', b'["\\ud83d', b'{"a": 1']
+)
+def test_errors_are_value_errors_when_json_was_never_imported(broken: bytes) -> None:
+    """The C scanner reports errors inside strings through ``json.decoder`` only if something
+    imported it; the hook path never does (a truncated sessions.json raised SystemError)."""
+    code = (
+        "import sys\n"
+        "from aimem.capture import jsonfast\n"
+        "assert 'json' not in sys.modules\n"
+        f"try:\n    jsonfast.loads({broken!r})\n"
+        "except ValueError:\n    print('ValueError')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "ValueError", done.stderr
