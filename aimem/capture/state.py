@@ -108,7 +108,7 @@ def handoff_path(state_dir: str) -> str:
 # ``sessions.json`` is read at every SessionStart and rewritten at every session change, so it
 # must not grow with history: past twice this many entries, consolidated sessions beyond the
 # newest ``SESSIONS_KEPT`` move to ``sessions-archive.json`` (read only to find pending work).
-SESSIONS_KEPT = 300
+SESSIONS_KEPT = 100
 
 
 def sessions_archive_path(state_dir: str) -> str:
