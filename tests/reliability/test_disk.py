@@ -116,11 +116,11 @@ def disk(request, tmp_path: Path) -> Iterator[dict]:
         env = clean_env(str(home), AIMEM_CONFIG=str(tmp_path / "no-config.toml"))
 
         def fill() -> None:
-            with open(filler, "wb") as fh:  # noqa: PTH123
+            # Unbuffered: a buffered file would retry its unwritten tail at close and raise.
+            with open(filler, "wb", buffering=0) as fh:  # noqa: PTH123
                 try:
                     while True:
                         fh.write(b"\0" * 65536)
-                        fh.flush()
                 except OSError:
                     pass
             with open(filler, "r+b") as fh:  # noqa: PTH123
