@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "payloads"
@@ -98,3 +99,16 @@ def clean_env(home: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIMEM_")}
     env.update({"AIMEM_HOME": home, **extra})
     return env
+
+
+def wait_all_consolidated(env: dict, project: Path, count: int, timeout: float = 120) -> None:
+    """Wait until ``aimem status`` counts ``count`` consolidated sessions and nothing pending
+    (the consolidations SessionEnd hooks started in the background)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = run_aimem("status", "--json", env=env, cwd=str(project))
+        info = json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
+        if info.get("sessions", {}).get("consolidated", 0) >= count and not info.get("pending"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"sessions not consolidated in time: {out.stdout} {out.stderr[-2000:]}")

@@ -10,10 +10,8 @@ driven by the ``mcp`` client, and a final SessionStart hook whose context is che
 from __future__ import annotations
 
 import html
-import json
 import re
 import sys
-import time
 import unicodedata
 import urllib.parse
 import uuid
@@ -23,7 +21,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mcp"))
 from mcp_harness import McpServer  # noqa: E402
-from replay import claude_session, context_of, payload, retarget, run_aimem, run_hook  # noqa: E402
+from replay import (  # noqa: E402
+    claude_session,
+    context_of,
+    payload,
+    retarget,
+    run_aimem,
+    run_hook,
+    wait_all_consolidated,
+)
 
 from aimem.capture.context import FENCE_CLOSE, FENCE_OPEN  # noqa: E402
 
@@ -87,17 +93,6 @@ def outside_fence(text: str) -> list[str]:
 
 def hostile(variant: str) -> str:
     return f"{variant} {INSTRUCTION}"
-
-
-def wait_all_consolidated(env: dict, project: Path, count: int, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        out = run_aimem("status", "--json", env=env, cwd=str(project))
-        info = json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
-        if info.get("sessions", {}).get("consolidated", 0) >= count and not info.get("pending"):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"sessions not consolidated in time: {out.stdout} {out.stderr[-2000:]}")
 
 
 def check_context(context: str, names: list[str]) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import uuid
 from itertools import zip_longest
 from pathlib import Path
@@ -30,7 +29,14 @@ sys.path.insert(0, str(HERE.parent / "fixtures" / "secrets"))
 sys.path.insert(0, str(HERE.parent / "mcp"))
 from corpus import ORDINARY, SECRETS, Secret  # noqa: E402
 from mcp_harness import McpServer  # noqa: E402
-from replay import context_of, payload, retarget, run_aimem, run_hook  # noqa: E402
+from replay import (  # noqa: E402
+    context_of,
+    payload,
+    retarget,
+    run_aimem,
+    run_hook,
+    wait_all_consolidated,
+)
 
 from aimem.capture.redact import redact  # noqa: E402
 
@@ -212,17 +218,6 @@ def page_writes(env: dict, project: Path, stderr: Path) -> None:
             server.error("memory_read", path=f"{secret.text}.md")
 
 
-def wait_all_consolidated(env: dict, project: Path, count: int, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        out = run_aimem("status", "--json", env=env, cwd=str(project))
-        info = json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
-        if info.get("sessions", {}).get("consolidated", 0) >= count and not info.get("pending"):
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"not consolidated in time: {out.stdout} {out.stderr[-2000:]}")
-
-
 def places(home: Path) -> dict[str, bytes]:
     """Every file under the data root, and every object of every wiki's git object database
     (decompressed: blobs, trees, commits with their messages)."""
@@ -257,7 +252,7 @@ def test_no_planted_secret_survives_anywhere(
     claude_session(env, project)
     codex_session(env, project)
     title_sessions(env, project)
-    wait_all_consolidated(env, project, 2 + len(TITLE_SESSIONS))
+    wait_all_consolidated(env, project, 2 + len(TITLE_SESSIONS), timeout=180)
     page_writes(env, project, tmp_path / "mcp.err")
     # A last session start writes state and reads the brief into an agent's context.
     start = retarget(
