@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test fuzz e2e lint format bench eval clean
+.PHONY: install browser demo test fuzz e2e lint format bench eval clean
 
 # The real agent CLIs for the end-to-end suite, at exact versions (cached in .e2e/agents).
 E2E_AGENTS := .e2e/agents
@@ -25,8 +25,15 @@ install: $(BIN)/aimem  ## create .venv and install aimem with its dev tools
 demo: install  ## replay a real Claude Code session, hand off to Codex, search (throwaway data)
 	$(BIN)/python tests/demo.py
 
-test: install  ## run the test suite (everything but the real-agent end-to-end runs)
-	$(BIN)/pytest -q --ignore=tests/e2e
+# The web view's browser tests drive Debian's chromium through chromedriver (no browser download).
+browser:  ## install Debian's chromium and chromium-driver if missing (needs root or sudo)
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null \
+	  || { $$SUDO apt-get update >/dev/null && $$SUDO apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null; }
+
+test: install browser  ## run the test suite (everything but the real-agent end-to-end runs)
+	AIMEM_REQUIRE_BROWSER=1 $(BIN)/pytest -q --ignore=tests/e2e
 
 fuzz: install  ## hostile input at nightly size: 10,000 generated hook payloads per agent
 	AIMEM_FUZZ_EXAMPLES=10000 $(BIN)/pytest -q tests/reliability/test_hostile.py
