@@ -13,6 +13,7 @@ from pathlib import Path
 import pygit2
 from bench.bench_year import gc_copy_bytes, simulate, tree_bytes
 
+from aimem.index import fts
 from aimem.wiki import pack
 from aimem.wiki import repo as wikirepo
 
@@ -84,3 +85,26 @@ def test_a_stretch_of_sessions_grows_the_store_by_what_changed(tmp_path: Path, m
         ["git", "--git-dir", str(git_dir), "fsck", "--full"], capture_output=True, text=True
     )
     assert fsck.returncode == 0 and "error" not in fsck.stdout + fsck.stderr
+
+
+def test_the_catalogue_reads_the_newest_pages_of_a_type_by_index(tmp_path: Path) -> None:
+    """Each consolidation asks the index for the newest pages of every type: through an index
+    on (type, updated), never a scan of the type's pages and a sort, which grow with the wiki."""
+    conn = fts.connect(str(tmp_path / "index.sqlite"))
+    for n in range(300):
+        kind = ("session", "handoff", "rule")[n % 3]
+        stamp = f"2026-01-{1 + n % 28:02d}T10:{n % 60:02d}:00Z" if n % 7 else None
+        fts.upsert(conn, fts.IndexedPage(f"{kind}s/p{n:03d}.md", f"page {n}", kind, updated=stamp))
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    newest = fts.newest_entries(conn, "session", 20)
+    fts.type_counts(conn)
+    conn.set_trace_callback(None)
+
+    sessions = [e for e in fts.list_entries(conn) if e.type == "session"]
+    assert newest == sorted(sessions, key=lambda e: (e.updated, e.path), reverse=True)[:20]
+    for sql in statements:
+        plan = " ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "TEMP B-TREE" not in plan, (sql, plan)
+        assert "SCAN pages " not in plan + " " or "COVERING INDEX" in plan, (sql, plan)
+    conn.close()
