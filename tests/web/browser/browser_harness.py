@@ -347,9 +347,36 @@ def pwned(driver) -> object:
 @dataclass
 class Visit:
     url: str
-    status: int  # HTTP status from a plain GET (0 for file:// or an error)
+    status: int  # HTTP status from a plain GET, or 200/404 for a file:// path that is/isn't there
     errors: list[str]  # console errors on load
     links: list[str]  # same-origin hrefs found, fragments removed
+    unsafe: list[str]  # what ``UNSAFE_DOM`` found: anything that could run script
+    pwned: object  # ``pwned(driver)`` after load: None unless an attack ran
+
+
+# Everything in a loaded page that could run script or hide an attack: inline scripts, event
+# handler attributes, script URLs in links/sources/forms, frames, objects, inline <style>.
+UNSAFE_DOM = """
+const out = [];
+for (const el of document.querySelectorAll('*')) {
+  for (const attr of el.attributes) {
+    if (attr.name.startsWith('on')) out.push(el.tagName + '[' + attr.name + ']');
+    if (['href', 'src', 'action', 'formaction', 'xlink:href', 'srcdoc'].includes(attr.name)) {
+      const v = attr.value.replace(/[\\s\\u0000-\\u001f]/g, '').toLowerCase();
+      if (/^(javascript|vbscript|data):/.test(v) && !(el.tagName === 'LINK' && v === 'data:,'))
+        out.push(el.tagName + '[' + attr.name + '=' + attr.value.slice(0, 40) + ']');
+    }
+  }
+  if (el.tagName === 'SCRIPT' && !el.src) out.push('inline SCRIPT');
+  if (['IFRAME', 'FRAME', 'OBJECT', 'EMBED', 'BASE'].includes(el.tagName)) out.push(el.tagName);
+  if (el.tagName === 'STYLE') out.push('inline STYLE');
+}
+return out;
+"""
+
+
+def unsafe_dom(driver) -> list[str]:
+    return driver.execute_script(UNSAFE_DOM)
 
 
 def http_status(url: str) -> int:
@@ -401,7 +428,9 @@ def crawl(driver, start: str, limit: int = 2000) -> dict[str, Visit]:
             if clean not in seen:
                 seen.add(clean)
                 queue.append(clean)
-        visits[url] = Visit(url, status, console_errors(driver), links)
+        visits[url] = Visit(
+            url, status, console_errors(driver), links, unsafe_dom(driver), pwned(driver)
+        )
     return visits
 
 
