@@ -4,7 +4,10 @@ one module per agent knows its files).
 
 Every agent module defines ``AGENT``, ``BINARIES``, ``START_EVENT``, ``config_dirs(target)``,
 ``plan(target, install, notes) -> [FileChange]``, ``inspect(target) -> Inspection`` (for
-``aimem doctor``) and ``start_payload(cwd, session)`` (a synthetic session start).
+``aimem doctor``) and ``start_payload(cwd, session)`` (a synthetic session start). The MCP-only
+clients (``MCP_ONLY = True``: no hooks, so no automatic capture) get the MCP entry alone.
+
+``AGENT_IDS`` is the one list of names: the CLI's choices and help come from it.
 """
 
 from __future__ import annotations
@@ -14,13 +17,37 @@ import shutil
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from aimem.install import claude_code, codex, common, cursor, gemini, opencode
+from aimem.install import (
+    claude_code,
+    claude_desktop,
+    codex,
+    common,
+    cursor,
+    gemini,
+    opencode,
+    vscode,
+    windsurf,
+    zed,
+)
 from aimem.install.common import FileChange, InstallError, Target
 
-AGENT_IDS = ("claude-code", "codex", "gemini", "cursor", "opencode")
+HOOK_AGENT_IDS = ("claude-code", "codex", "gemini", "cursor", "opencode")
+MCP_CLIENT_IDS = ("claude-desktop", "vscode", "windsurf", "zed")
+AGENT_IDS = HOOK_AGENT_IDS + MCP_CLIENT_IDS
 _MODULES: dict[str, ModuleType] = {
-    m.AGENT: m for m in (claude_code, codex, gemini, cursor, opencode)
+    m.AGENT: m
+    for m in (claude_code, codex, gemini, cursor, opencode, claude_desktop, vscode, windsurf, zed)
 }
+
+
+def scopes(agent: str) -> tuple[str, ...]:
+    """The scopes an agent has configs for (the MCP-only desktop apps: user only)."""
+    return tuple(getattr(module(agent), "SCOPES", common.SCOPES))
+
+
+def mcp_only(agent: str) -> bool:
+    """No hooks: the client gets aimem's MCP tools but nothing records its sessions."""
+    return bool(getattr(module(agent), "MCP_ONLY", False))
 
 
 def module(agent: str) -> ModuleType:

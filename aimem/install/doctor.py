@@ -125,11 +125,20 @@ def _agent_scope(report: Report, agent: str, target: Target, found: bool) -> Non
                 Check(agent, f"{target.scope} config", "fail", cfg.error,
                       f"fix or move {cfg.path}, then {fix}")
             )  # fmt: skip
+    mcp_only = installer.mcp_only(agent)
     if not seen.installed:
         if target.user and found:
+            what = "MCP entry is" if mcp_only else "hooks are"
             report.checks.append(
-                Check(agent, "user install", "warn", "aimem's hooks are not installed", fix)
+                Check(agent, "user install", "warn", f"aimem's {what} not installed", fix)
             )
+        return
+    if mcp_only:
+        _mcp_check(report, agent, target, seen, fix)
+        report.checks.append(
+            Check(agent, f"{target.scope} capture", "skip",
+                  "MCP only: its tools work, but no hooks record its sessions")
+        )  # fmt: skip
         return
     missing = [e for e in seen.expected if e not in seen.hooks]
     bad: dict[str, list[str]] = {}  # problem -> events whose command has it
@@ -147,15 +156,7 @@ def _agent_scope(report: Report, agent: str, target: Target, found: bool) -> Non
     if not missing and not bad:
         detail = f"{sum(len(c) for c in seen.hooks.values())} hook entries run aimem"
         report.checks.append(Check(agent, f"{target.scope} hooks", "ok", detail))
-    if seen.mcp is None:
-        report.checks.append(Check(agent, f"{target.scope} mcp", "warn", "no aimem MCP entry", fix))
-    else:
-        problem = executable_problem(aimem_argv(seen.mcp))
-        status = "fail" if problem else "ok"
-        detail = problem or f"runs {' '.join(seen.mcp)}"
-        report.checks.append(
-            Check(agent, f"{target.scope} mcp", status, detail, fix if problem else None)
-        )
+    _mcp_check(report, agent, target, seen, fix)
     for detail, problem_fix in seen.problems:
         report.checks.append(Check(agent, f"{target.scope} config", "fail", detail, problem_fix))
     for name, detail in seen.facts:
@@ -167,6 +168,18 @@ def _agent_scope(report: Report, agent: str, target: Target, found: bool) -> Non
             Check(agent, f"{target.scope} round trip", status, detail,
                   None if worked else fix, round(ms, 1))
         )  # fmt: skip
+
+
+def _mcp_check(report: Report, agent: str, target: Target, seen: Inspection, fix: str) -> None:
+    if seen.mcp is None:
+        report.checks.append(Check(agent, f"{target.scope} mcp", "warn", "no aimem MCP entry", fix))
+        return
+    problem = executable_problem(aimem_argv(seen.mcp))
+    status = "fail" if problem else "ok"
+    detail = problem or f"runs {' '.join(seen.mcp)}"
+    report.checks.append(
+        Check(agent, f"{target.scope} mcp", status, detail, fix if problem else None)
+    )
 
 
 def check_agents(report: Report, targets: list[Target]) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from aimem import install
-from aimem.install import codex, common
+from aimem.install import codex, common, jsonc
 from aimem.install.common import InstallError, Target
 
 EXE = "/opt/aimem venv/bin/aimem"  # a space: the hook command must quote it
@@ -34,6 +34,30 @@ args = ["-y", "@acme/tools"]
 
 [hooks.state."/somewhere/else/hooks.json:stop:0:0"]
 trusted_hash = "sha256:0000"
+"""
+
+
+# What VS Code and Zed write and users edit: comments and trailing commas (JSONC).
+VSCODE_JSONC = """\
+{
+\t// my servers
+\t"servers": {
+\t\t"other": {"type": "stdio", "command": "npx", "args": ["-y", "@acme/tools"]},
+\t},
+\t"inputs": [],
+}
+"""
+ZED_JSONC = """\
+// Zed settings
+//
+// For information on how to configure Zed, see the Zed
+// documentation: https://zed.dev/docs/configuring-zed
+{
+  "theme": "One Dark", // dark, always
+  "vim_mode": true,
+  /* the agent panel */
+  "agent": {"dock": "right"},
+}
 """
 
 
@@ -63,6 +87,14 @@ def user_files(home: Path, xdg: Path) -> dict[Path, str]:
              "mcp": {"other": {"type": "local", "command": ["npx", "x"]}}}
         ),
         xdg / "opencode" / "plugins" / "notify.js": "export const Notify = async () => ({});\n",
+        xdg / "Claude" / "claude_desktop_config.json": dump(
+            {"mcpServers": {"other": OTHER_SERVER}, "globalShortcut": "Ctrl+Space"}
+        ),
+        xdg / "Code" / "User" / "mcp.json": VSCODE_JSONC,
+        home / ".codeium" / "windsurf" / "mcp_config.json": dump(
+            {"mcpServers": {"other": {**OTHER_SERVER, "disabled": False, "env": {}}}}
+        ),
+        xdg / "zed" / "settings.json": ZED_JSONC,
     }  # fmt: skip
 
 
@@ -75,6 +107,7 @@ def project_files(project: Path) -> dict[Path, str]:
         project / ".cursor" / "mcp.json": dump({"mcpServers": {"other": OTHER_SERVER}}),
         project / ".cursor" / "rules" / "style.mdc": "---\nalwaysApply: true\n---\nTabs.\n",
         project / "opencode.json": dump({"theme": "x"}),
+        project / ".vscode" / "settings.json": dump({"editor.tabSize": 4}),
     }
 
 
@@ -110,8 +143,10 @@ def run(world: dict, scope: str, agents: list[str], installing: bool) -> list[in
     return plans
 
 
-@pytest.mark.parametrize("scope", ["user", "project"])
-@pytest.mark.parametrize("agent", install.AGENT_IDS)
+AGENT_SCOPES = [(a, s) for a in install.AGENT_IDS for s in install.scopes(a)]
+
+
+@pytest.mark.parametrize(("agent", "scope"), AGENT_SCOPES)
 def test_install_twice_then_uninstall_restores_every_byte(world, agent, scope):
     original = snapshot(world["tmp"])
     plans = run(world, scope, [agent], True)
@@ -137,7 +172,7 @@ def test_all_agents_together_keep_everything_that_was_there(world, scope):
     run(world, scope, list(install.AGENT_IDS), True)
     for path, text in before.items():
         if path.suffix == ".json" and text.strip():
-            old, new = json.loads(text), json.loads(path.read_text())
+            old, new = jsonc.loads(text), jsonc.loads(path.read_text())
             assert _contains(new, old), path
         elif path.suffix == ".toml":
             assert path.read_text().startswith(text), path  # comments and order intact

@@ -1,0 +1,53 @@
+"""Zed: ``context_servers`` in ``settings.json``, which Zed reads as JSON with comments and
+trailing commas (``jsonc`` edits it as text, so every comment stays). Linux
+``$XDG_CONFIG_HOME/zed/settings.json``, macOS ``~/.config/zed/settings.json``, Windows
+``%APPDATA%\\Zed\\settings.json``. User scope only. MCP only.
+
+The entry is the documented custom-server shape (``command``, ``args``, ``env``) plus
+``"source": "custom"``, which the settings Zed writes itself carry and older releases required.
+"""
+
+from __future__ import annotations
+
+import os
+
+from aimem.install import mcp_only
+from aimem.install.common import FileChange, Inspection, Target
+
+AGENT = "zed"
+BINARIES = ("zed", "zeditor")  # zeditor: the name some Linux distributions ship
+START_EVENT = None
+MCP_ONLY = True
+SCOPES = ("user",)  # no project-level MCP config
+KEY = "context_servers"
+start_payload = mcp_only.start_payload
+
+
+def config_dirs(target: Target, plat: str | None = None) -> list[str]:
+    plat = plat or mcp_only.platform()
+    if plat == "darwin":
+        return [os.path.join(target.home, ".config", "zed")]
+    if plat == "win32":
+        return [os.path.join(mcp_only.app_support(target, plat), "Zed")]
+    return [os.path.join(target.xdg_config, "zed")]
+
+
+def config_path(target: Target, plat: str | None = None) -> str:
+    return os.path.join(config_dirs(target, plat)[0], "settings.json")
+
+
+def server_entry(executable: str) -> dict:
+    return {"source": "custom", **mcp_only.entry(executable), "env": {}}
+
+
+def plan(target: Target, install: bool, notes: list[str]) -> list[FileChange]:
+    if not mcp_only.user_scope_only(AGENT, target, install, notes):
+        return []
+    server = server_entry(target.executable) if install else None
+    return [mcp_only.jsonc_change(config_path(target), KEY, server)]
+
+
+def inspect(target: Target) -> Inspection:
+    if not target.user:
+        return Inspection()
+    return mcp_only.inspect_jsonc_file(config_path(target), KEY)
