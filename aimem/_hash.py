@@ -1,4 +1,5 @@
-"""One short, stable content hash for ids and slugs, cheap enough for the hook path."""
+"""Short, stable names for ids and slugs, cheap enough for the hook path: a content hash, and a
+session's short id (base layer: the hook, the pages and the index all name sessions by it)."""
 
 from __future__ import annotations
 
@@ -12,3 +13,10 @@ except ImportError:  # pragma: no cover - other interpreters
 
 def short_hash(text: str, length: int = 8) -> str:
     return sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:length]
+
+
+def short_session_id(session: str) -> str:
+    """Eight characters that name a session in file names and messages. UUIDv7 ids (Codex) share
+    their leading timestamp digits, so the tail (the random part) is used."""
+    clean = "".join(c for c in session if c.isascii() and c.isalnum())
+    return (clean[-8:] or "session").lower()

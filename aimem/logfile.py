@@ -19,7 +19,7 @@ def log_path(home: str) -> str:
 def hook_log(home: str, message: str) -> None:
     """Append one redacted line; never raises (a hook must not fail because logging did)."""
     try:
-        from aimem.capture.redact import redact
+        from aimem.redact import redact
 
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
         line = f"{stamp}Z pid={os.getpid()} hook: {redact(message)}".replace("\n", " ")[:2000]
@@ -86,7 +86,7 @@ def setup_logging(home: str, level: str = "INFO") -> bool:
 def _redacting_formatter(fmt: str):  # noqa: ANN202 - logging is imported lazily
     import logging
 
-    from aimem.capture.redact import redact
+    from aimem.redact import redact
 
     class RedactingFormatter(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:

@@ -102,7 +102,7 @@ def _choose(root: str, files: list[str] | None, install: bool) -> list[str]:
 def _write(path: str, text: str) -> None:
     """Atomically (checked writes, fsync, the old file kept on failure), keeping the file's
     mode; a new file is 0644 like any file of the project (the MCP server runs with umask 077)."""
-    from aimem.capture.state import write_atomic
+    from aimem.files import write_atomic
 
     real = os.path.realpath(path)  # keep a CLAUDE.md -> AGENTS.md symlink a symlink
     try:

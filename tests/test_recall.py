@@ -11,11 +11,11 @@ from aimem import recall
 from aimem.capture import state
 from aimem.index import fts
 from aimem.index.reads import counters
+from aimem.memory.write import PageWrite, write_page
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.pages import PagePathError
 from aimem.wiki.read import PageNotFound
-from aimem.wiki.write import PageWrite, write_page
 
 HANDOFF = "handoffs/2026-01/2026-01-01-456789ab.md"
 

@@ -26,7 +26,7 @@ import time
 
 from aimem._hash import short_hash
 from aimem.capture.jsonfast import dumps
-from aimem.capture.redact import redact
+from aimem.redact import redact
 
 KINDS = (
     "session_start",

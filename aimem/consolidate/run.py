@@ -1,9 +1,10 @@
 """Run consolidation: one session (or every pending one) -> pages -> one commit -> index, state.
 
-Under the wiki lock: bring the index up to the wiki's HEAD, build the session and handoff pages,
-regenerate ``index.md``, append to the log (``log.md`` and its day file), commit once, update the
-index from the diff, then point ``state/handoff.json`` at the new offer. Re-running it on the
-same journal changes nothing.
+One memory transaction per session (``memory/transaction.py``): the session page, the handoff
+page and the older offers it closes are its changes; the transaction commits them with
+``index.md`` and the log, then updates the index and the brief. After the commit, still under
+the lock, ``state/handoff.json`` points at the new offer. Re-running it on the same journal
+changes nothing.
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ import time
 from dataclasses import dataclass, field
 
 from aimem.capture import journal, state
-from aimem.consolidate import catalog
 from aimem.consolidate.digest import SessionDigest, digest
 from aimem.consolidate.handoff import handoff_page, handoff_path
-from aimem.consolidate.session import iso, page_ids, session_page, session_path
-from aimem.index.sync import sync_index
+from aimem.consolidate.session import page_ids, session_page, session_path
+from aimem.memory.transaction import Transaction, transaction
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
+from aimem.wiki.catalog import iso
 from aimem.wiki.killpoint import killpoint
-from aimem.wiki.lock import wiki_lock
 from aimem.wiki.pages import ARCHIVE_DIR, Page, parse, render
 
 log = logging.getLogger("aimem.consolidate")
@@ -45,7 +45,7 @@ def consolidate_session(paths: ProjectPaths, project_name: str, session: str) ->
     segment = paths.journal(session)
     if not os.path.exists(segment):
         return Result(session, "missing")
-    with wiki_lock(paths.state):
+    with transaction(paths, project_name, "consolidate") as txn:
         read = journal.read_journal(segment)
         skipped = len(read.bad_lines) + int(read.torn_tail)
         if read.torn_tail:
@@ -59,7 +59,7 @@ def consolidate_session(paths: ProjectPaths, project_name: str, session: str) ->
             )
             return Result(session, "empty", observations=len(read.records), skipped_lines=skipped)
         try:
-            result = _commit_session(paths, project_name, d)
+            result = _commit_session(paths, txn, d)
         except Exception as exc:
             # Leave a trace for `aimem status` and let `--pending` retry it later.
             state.update_session(paths.state, session, status="failed", error=str(exc)[:500])
@@ -68,9 +68,10 @@ def consolidate_session(paths: ProjectPaths, project_name: str, session: str) ->
         return result
 
 
-def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) -> Result:
-    repo = wikirepo.open_repo(paths.wiki)
-    sync_index(paths.index, paths.wiki)
+def _commit_session(paths: ProjectPaths, txn: Transaction, d: SessionDigest) -> Result:
+    """The session's changes: its session and handoff pages, and the previous offers its new
+    offer closes; then, after the commit, the offer in ``state/handoff.json``."""
+    repo = txn.repo
     offered = offered_handoffs(paths)
     reconcile_offer(paths, repo, offered)
     short = page_id(repo, d)
@@ -83,9 +84,8 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
         handoff, handoff_changed = _late_handoff(repo, d, short), False
     else:
         handoff, handoff_changed = _handoff_for(repo, d, short)
-    new_pages = {session.path: render(session), handoff.path: render(handoff)}
-
-    changes: dict[str, bytes | None] = {p: t.encode("utf-8") for p, t in new_pages.items()}
+    txn.write(session)
+    txn.write(handoff)
     if handoff_changed:
         # The new offer replaces every other one: the previous offer, and any handoff an
         # interrupted run or an older aimem left marked offered.
@@ -93,27 +93,14 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
             if path == handoff.path:
                 continue
             status = previous.get("status") if path == prev_path else None
-            closed = _close_previous_offer(repo, path, status)
+            closed = _close_previous_offer(txn, path, status)
             if closed is not None:
-                changes[path] = closed
+                txn.write(closed)
 
-    entries = catalog.entries_after(paths, [session, handoff])
-    changes["index.md"] = catalog.render_index(project_name, entries).encode("utf-8")
-    pending = {p: c for p, c in changes.items() if wikirepo.read_file(repo, p) != c}
-    if not pending:
-        _finish(paths, project_name, d, entries, None, session.path)
-        return Result(d.session, "unchanged", observations=d.observations)
-    line = f"{iso(time.time())} consolidate {d.agent} session {short}: " + ", ".join(
-        sorted(p for p in pending if p != "index.md")
-    )
-    pending.update(catalog.log_changes(repo, [line]))
-    message = (
-        f"consolidate: {d.agent} session {short} ({d.observations} observations)\n\n{d.title}\n"
-    )
-    commit = wikirepo.commit_files(repo, pending, message)
-    killpoint("consolidate.committed")
-    sync_index(paths.index, paths.wiki)
-    if handoff_changed:
+    txn.log(f"consolidate {d.agent} session {short}: " + ", ".join(txn.changed()))
+    message = f"consolidate: {d.agent} session {short} ({d.observations} observations)\n\n"
+    done = txn.commit(message + f"{d.title}\n")
+    if done.commit and handoff_changed:
         offer = {
             "path": handoff.path,
             "from_session": d.session,
@@ -122,15 +109,22 @@ def _commit_session(paths: ProjectPaths, project_name: str, d: SessionDigest) ->
             "created_ts": d.ended,
             "status": state.OFFERED,
             "shown_to": [],
-            "commit": commit,
+            "commit": done.commit,
         }
         with state.state_lock(paths.state):
             state.write_json_atomic(state.handoff_path(paths.state), offer)
         killpoint("consolidate.offered")
-    _finish(paths, project_name, d, entries, commit, session.path)
-    return Result(
-        d.session, "committed" if commit else "unchanged", commit, sorted(pending), d.observations
+    state.update_session(
+        paths.state,
+        d.session,
+        agent=d.agent,
+        status="consolidated",
+        consolidated_ts=time.time(),
+        commit=done.commit,
+        page=session.path,
     )
+    status = "committed" if done.commit else "unchanged"
+    return Result(d.session, status, done.commit, done.paths, d.observations)
 
 
 def _offer_is_newer(offer: dict, d: SessionDigest) -> bool:
@@ -170,37 +164,16 @@ def _handoff_for(repo, d: SessionDigest, short: str) -> tuple[Page, bool]:
     return fresh, render(fresh).encode("utf-8") != stored
 
 
-def _close_previous_offer(repo, path: str, status: object) -> bytes | None:
+def _close_previous_offer(txn: Transaction, path: str, status: object) -> Page | None:
     """The previous handoff page with its final status (claimed, expired or superseded)."""
-    data = wikirepo.read_file(repo, path)
-    if data is None:
+    page = txn.read_page(path)
+    if page is None:
         return None
-    page = parse(data.decode("utf-8", "replace"), path)
     final = status if status in (state.CLAIMED, state.EXPIRED) else state.SUPERSEDED
     if page.meta.get("status") == final:
         return None
     page.meta["status"] = final
-    return render(page).encode("utf-8")
-
-
-def _finish(
-    paths: ProjectPaths,
-    project_name: str,
-    d: SessionDigest,
-    entries: catalog.Catalog,
-    commit: str | None,
-    page: str,
-) -> None:
-    catalog.write_brief(paths, project_name, entries)
-    state.update_session(
-        paths.state,
-        d.session,
-        agent=d.agent,
-        status="consolidated",
-        consolidated_ts=time.time(),
-        commit=commit,
-        page=page,
-    )
+    return page
 
 
 def page_id(repo, d: SessionDigest) -> str:  # noqa: ANN001 - a pygit2.Repository

@@ -6,17 +6,12 @@ Sessions are sharded by month so no tree in the wiki grows past a few hundred en
 
 from __future__ import annotations
 
-import time
-
-from aimem.capture.journal import short_session_id
+from aimem._hash import short_hash, short_session_id
 from aimem.consolidate.digest import SessionDigest
+from aimem.wiki.catalog import iso
 from aimem.wiki.pages import Page
 
 MAX_LISTED_CALLS = 40
-
-
-def iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 def session_path(d: SessionDigest, short: str | None = None) -> str:
@@ -30,8 +25,6 @@ def page_ids(session: str) -> list[str]:
     ``edit-sess-0001``), then one with a hash of the whole id (two ids that differ only in
     case or punctuation). A session takes the first whose pages are free or its own, so two
     sessions never share a page and a session finds its own page again."""
-    from aimem._hash import short_hash
-
     clean = "".join(c for c in session if c.isascii() and c.isalnum()).lower()
     short = short_session_id(session)
     out = [short]

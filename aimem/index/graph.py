@@ -220,7 +220,7 @@ def shared_sessions(
     """Other pages citing one of ``sources`` (session ids) in their front matter."""
     if not sources:
         return []
-    from aimem.capture.journal import short_session_id
+    from aimem._hash import short_session_id
 
     wanted = set(sources)
     candidates: list[str] = []

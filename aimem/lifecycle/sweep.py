@@ -7,28 +7,27 @@ grep and in git. An archived page is deleted ``DROP_AFTER_DAYS`` after it was ar
 history keeps it. Never archived: pinned pages, rules, and the handoff currently on offer.
 ``unarchive`` brings a page back with a fresh ``updated`` date, so the next sweep leaves it be.
 
-Each sweep is one commit under the wiki lock (the same lock consolidation and page writes take),
-then the index and the brief are brought up to it. A sweep with nothing to do commits nothing.
-It also packs the wiki's loose git objects (``aimem.wiki.pack.keep_packed``).
+Each sweep is one memory transaction (``memory/transaction.py``, as every writer): one commit
+under the wiki lock, then the index and the brief are brought up to it. A sweep with nothing to
+do commits nothing. It also packs the wiki's loose git objects (``aimem.wiki.pack.keep_packed``).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
 import pygit2
 
 from aimem.capture import state
-from aimem.consolidate import catalog
-from aimem.consolidate.session import iso
 from aimem.index import fts, rank
-from aimem.index.sync import sync_index
+from aimem.memory.transaction import transaction
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
-from aimem.wiki.lock import wiki_lock
+from aimem.wiki.catalog import iso
 from aimem.wiki.pack import keep_packed
-from aimem.wiki.pages import ARCHIVE_DIR, PagePathError, parse, render, validate_page_path
+from aimem.wiki.pages import ARCHIVE_DIR, Page, PagePathError, parse, validate_page_path
 from aimem.wiki.read import PageNotFound
 
 ARCHIVE_BELOW = 0.20
@@ -77,45 +76,34 @@ def sweep(
     A project without a wiki has nothing to sweep."""
     now = time.time() if now is None else now
     result = SweepResult(dry_run=dry_run)
-    try:
-        repo = wikirepo.open_repo(paths.wiki, create=False)
-    except FileNotFoundError:
-        return result
-    with wiki_lock(paths.state, timeout=lock_timeout):
+    if not os.path.isdir(os.path.join(paths.wiki, ".git")):
+        return result  # no wiki yet (sweep must not create one)
+    with transaction(
+        paths, project_name, "sweep", now=now, lock_timeout=lock_timeout, create=False
+    ) as txn:
         if not dry_run:
-            keep_packed(repo)  # what commits left loose since the last packing
-        sync_index(paths.index, paths.wiki)
-        if wikirepo.head_commit(repo) is None:
+            keep_packed(txn.repo)  # what commits left loose since the last packing
+        if wikirepo.head_commit(txn.repo) is None:
             return result
         result.archived = fading_pages(paths, now)
-        result.dropped = expired_archive(repo, now)
+        result.dropped = expired_archive(txn.repo, now)
         if dry_run or not (result.archived or result.dropped):
             return result
-        stamp = iso(now)
-        changes: dict[str, bytes | None] = {}
         for fading in result.archived:
-            data = wikirepo.read_file(repo, fading.path)
-            if data is None:  # the index said so, git disagrees: leave it to the next sync
+            page = txn.read_page(fading.path)
+            if page is None:  # the index said so, git disagrees: leave it to the next sync
                 continue
-            page = parse(data.decode("utf-8-sig", "replace"), fading.path)
-            page.meta["archived"] = stamp
-            changes[fading.path] = None
-            changes[ARCHIVE_DIR + fading.path] = render(page).encode("utf-8")
+            page.meta["archived"] = iso(now)
+            txn.move(fading.path, Page(ARCHIVE_DIR + fading.path, page.meta, page.body))
         for path in result.dropped:
-            changes[path] = None
-        gone = {f.path for f in result.archived}
-        entries = catalog.entries_after(paths, [], removed=gone)
-        changes["index.md"] = catalog.render_index(project_name, entries).encode("utf-8")
+            txn.delete(path)
         lines = [
-            f"{stamp} sweep archived {f.path} (retention {f.retention:.3f})"
-            for f in result.archived
-        ] + [f"{stamp} sweep dropped {path}" for path in result.dropped]
-        changes.update(catalog.log_changes(repo, lines))
+            f"sweep archived {f.path} (retention {f.retention:.3f})" for f in result.archived
+        ] + [f"sweep dropped {path}" for path in result.dropped]
+        for line in lines:
+            txn.log(line)
         message = f"sweep: archive {len(result.archived)}, drop {len(result.dropped)}\n\n"
-        message += "".join(line.split(" ", 1)[1] + "\n" for line in lines)
-        result.commit = wikirepo.commit_files(repo, changes, message)
-        sync_index(paths.index, paths.wiki)
-        catalog.write_brief(paths, project_name, entries)
+        result.commit = txn.commit(message + "".join(line + "\n" for line in lines)).commit
     return result
 
 
@@ -185,28 +173,19 @@ def unarchive(
     rel = validate_page_path(path.removeprefix(ARCHIVE_DIR))
     if rel.startswith(ARCHIVE_DIR):
         raise PagePathError(f"not a page path: {path!r}")
-    repo = wikirepo.open_repo(paths.wiki, create=False)
-    with wiki_lock(paths.state, timeout=lock_timeout):
-        sync_index(paths.index, paths.wiki)
-        data = wikirepo.read_file(repo, ARCHIVE_DIR + rel)
-        if data is None:
+    with transaction(
+        paths, project_name, "unarchive", now=now, lock_timeout=lock_timeout, create=False
+    ) as txn:
+        page = txn.read_page(ARCHIVE_DIR + rel)
+        if page is None:
             raise PageNotFound(ARCHIVE_DIR + rel)
-        if wikirepo.read_file(repo, rel) is not None:
+        if txn.read(rel) is not None:
             raise FileExistsError(
                 f"{rel} exists again; the archived copy stays at {ARCHIVE_DIR}{rel}"
             )
-        stamp = iso(now)
-        page = parse(data.decode("utf-8-sig", "replace"), rel)
         page.meta.pop("archived", None)
-        page.meta["updated"] = stamp
-        entries = catalog.entries_after(paths, [page])
-        changes: dict[str, bytes | None] = {
-            ARCHIVE_DIR + rel: None,
-            rel: render(page).encode("utf-8"),
-            "index.md": catalog.render_index(project_name, entries).encode("utf-8"),
-            **catalog.log_changes(repo, [f"{stamp} unarchived {rel}"]),
-        }
-        wikirepo.commit_files(repo, changes, f"unarchive: {rel}\n")
-        sync_index(paths.index, paths.wiki)
-        catalog.write_brief(paths, project_name, entries)
+        page.meta["updated"] = iso(txn.now)
+        txn.move(ARCHIVE_DIR + rel, Page(rel, page.meta, page.body))
+        txn.log(f"unarchived {rel}")
+        txn.commit(f"unarchive: {rel}\n")
     return rel

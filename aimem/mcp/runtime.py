@@ -131,7 +131,7 @@ class Runtime:
                     "it starts with the first session an agent with aimem hooks ends here, or "
                     "with memory_write_page"
                 )
-            from aimem.wiki.write import ensure_project_folder
+            from aimem.memory.write import ensure_project_folder
 
             ensure_project_folder(paths, default)
         root = meta.get("root") if os.path.isdir(str(meta.get("root") or "")) else default.root

@@ -55,7 +55,7 @@ def remove_stale_temp(state_dir: str) -> list[str]:
     ``state/`` renames its temp file in before letting go of the state lock or the wiki lock,
     and both are held here, so a temp file of a live writer can only be a hook's that is not
     using the lock: its process id, in the name (``<file>.<pid>.tmp``), keeps it."""
-    from aimem.capture.state import state_lock
+    from aimem.files import state_lock
 
     names = [n for n in os.listdir(state_dir) if n.endswith(".tmp")]
     if not names:

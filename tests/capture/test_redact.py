@@ -1,4 +1,4 @@
-"""Tests for aimem.capture.redact: families, false positives, structures, speed, imports.
+"""Tests for aimem.redact: families, false positives, structures, speed, imports.
 
 The fake secrets are assembled at run time so that no contiguous token-shaped string sits in the
 source (secret scanners and push protection would rightly complain about it).
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from aimem.capture import redact as redact_module
-from aimem.capture.redact import REDACTED, contains_secret, redact, redact_obj
+from aimem import redact as redact_module
+from aimem.redact import REDACTED, contains_secret, redact, redact_obj
 
 REPO = Path(__file__).resolve().parents[2]
 R = REDACTED
@@ -377,7 +377,7 @@ def test_fresh_import_loads_only_the_standard_library() -> None:
     code = (
         "import sys\n"
         "before = set(sys.modules)\n"
-        "import aimem.capture.redact\n"
+        "import aimem.redact\n"
         "print('\\n'.join(sorted(set(sys.modules) - before)))\n"
     )
     result = subprocess.run(
@@ -389,7 +389,7 @@ def test_fresh_import_loads_only_the_standard_library() -> None:
         env={"PYTHONPATH": str(REPO), "PATH": ""},
     )
     loaded = result.stdout.split()
-    assert "aimem.capture.redact" in loaded
+    assert "aimem.redact" in loaded
     foreign = [
         name
         for name in loaded
@@ -401,7 +401,7 @@ def test_fresh_import_loads_only_the_standard_library() -> None:
 @pytest.mark.parametrize(("text", "expected"), FAMILY_CASES, ids=FAMILY_IDS)
 def test_every_family_example_passes_the_cheap_pre_check(text: str, expected: str) -> None:
     # The pre-check lets the hook skip compiling the pattern; missing a trigger would leak.
-    from aimem.capture.redact import might_contain_secret
+    from aimem.redact import might_contain_secret
 
     assert might_contain_secret(text)
     assert might_contain_secret(text.upper()) and might_contain_secret(text.swapcase())
@@ -409,7 +409,7 @@ def test_every_family_example_passes_the_cheap_pre_check(text: str, expected: st
 
 def test_text_without_triggers_never_compiles_the_pattern() -> None:
     code = (
-        "import aimem.capture.redact as r; r.redact('echo hi && ls -la src/'); "
+        "import aimem.redact as r; r.redact('echo hi && ls -la src/'); "
         "assert not r._compiled; r.redact('password=hunter22'); assert r._compiled"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -14,14 +14,14 @@ import pytest
 
 from aimem.capture.journal import append_line
 from aimem.capture.observation import Observed, build, encode
-from aimem.consolidate import catalog
-from aimem.consolidate.catalog import LOG_HEADER, RECENT_LOG, log_changes, log_day_path
 from aimem.consolidate.run import consolidate_session
 from aimem.index import fts
 from aimem.lifecycle.lint import lint
+from aimem.memory.write import PageWrite, write_page
 from aimem.project import ProjectPaths
+from aimem.wiki import catalog
 from aimem.wiki import repo as wikirepo
-from aimem.wiki.write import PageWrite, write_page
+from aimem.wiki.catalog import LOG_HEADER, RECENT_LOG, log_changes, log_day_path
 
 SESSION = "5f0c2a9e-1b7d-4c3e-9a8f-0123456789ab"
 

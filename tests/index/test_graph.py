@@ -8,10 +8,10 @@ import pytest
 
 from aimem.index import fts
 from aimem.index.graph import explore
+from aimem.memory.write import PageWrite, write_page
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.read import PageNotFound
-from aimem.wiki.write import PageWrite, write_page
 
 SESSION = "5f0c2a9e-1b7d-4c3e-9a8f-0123456789ab"
 

@@ -8,9 +8,9 @@ import pytest
 
 from aimem.index import fts
 from aimem.index.reads import counters, ensure_fresh, recent_pages, reinforce, titles
+from aimem.memory.write import PageWrite, write_page
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
-from aimem.wiki.write import PageWrite, write_page
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import pytest
 from aimem.capture import state
 from aimem.index.sync import sync_index
 from aimem.lifecycle.lint import KINDS, lint
+from aimem.memory.write import PageWrite, write_page
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
-from aimem.wiki.write import PageWrite, write_page
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from aimem.config import load_settings
 from aimem.logfile import log_path
 from aimem.mcp.runtime import Runtime, client_roots, uri_path
 from aimem.mcp.server import build_server, setup_server_logging
+from aimem.memory.write import PageWrite, write_page
 from aimem.project import ProjectNotFound, resolve_project
-from aimem.wiki.write import PageWrite, write_page
 
 
 @pytest.fixture

@@ -43,12 +43,12 @@ from aimem.capture.observation import Observed, build, encode
 from aimem.consolidate.run import consolidate_pending
 from aimem.index.sync import sync_index
 from aimem.lifecycle.sweep import sweep
+from aimem.memory.write import PageExists, PageWrite, ensure_project_folder, write_page
 from aimem.project import paths_for, resolve_project
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.killpoint import ENV as KILL_ENV
 from aimem.wiki.lock import wiki_lock
 from aimem.wiki.pages import ARCHIVE_DIR, Page, parse, render
-from aimem.wiki.write import PageExists, PageWrite, ensure_project_folder, write_page
 
 SEED = int(os.environ.get("AIMEM_CRASH_SEED", "20261123"))
 KILLS = int(os.environ.get("AIMEM_CRASH_KILLS", "50"))

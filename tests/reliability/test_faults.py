@@ -32,9 +32,9 @@ from aimem.capture import journal, state
 from aimem.index import fts
 from aimem.index.sync import index_status, sync_index
 from aimem.lifecycle.lint import lint
+from aimem.memory.write import PageWrite, write_page
 from aimem.project import ProjectPaths, paths_for, resolve_project
 from aimem.wiki import repo as wikirepo
-from aimem.wiki.write import PageWrite, write_page
 
 PROMPT = "Refactor parse_config in src/app/config.py so YAML anchors survive a round trip"
 SHORT_SESSION = ["SessionStart", "UserPromptSubmit", "PostToolUse", "SessionEnd"]

@@ -31,11 +31,11 @@ from aimem.capture import hook, journal
 from aimem.capture.adapters import AGENTS
 from aimem.capture.adapters import load as load_adapter
 from aimem.config import Settings
+from aimem.memory.write import PageWrite, WriteError, write_page
 from aimem.project import ProjectPaths, paths_for, resolve_project
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.pages import PagePathError
 from aimem.wiki.read import PageNotFound
-from aimem.wiki.write import PageWrite, WriteError, write_page
 
 EXAMPLES = int(os.environ.get("AIMEM_FUZZ_EXAMPLES", "200"))
 SUBPROCESS_EXAMPLES = int(os.environ.get("AIMEM_FUZZ_SUBPROCESS_EXAMPLES", "4"))

@@ -38,7 +38,7 @@ from replay import (  # noqa: E402
     wait_all_consolidated,
 )
 
-from aimem.capture.redact import redact  # noqa: E402
+from aimem.redact import redact  # noqa: E402
 
 EXCERPT_ROOM = 1800  # tool input / output / error excerpts keep 2 KiB whole
 TEXT_ROOM = 12000  # prompts, messages and summaries keep 16 KiB whole

@@ -80,7 +80,7 @@ def register(server: MCPServer, rt: Runtime) -> None:
         pinned: PinnedArg = None,
         project: ProjectArg = None,
     ) -> CallToolResult:
-        from aimem.wiki.write import PageWrite, write_page
+        from aimem.memory.write import PageWrite, write_page
 
         request = PageWrite(
             type=type,

@@ -1,4 +1,4 @@
-"""Secret redaction for everything the hook writes.
+"""Secret redaction for everything aimem writes (base layer: the hook and every writer use it).
 
 Secrets are redacted *before* anything reaches the journal, the log or the wiki: a credential that
 an agent printed, pasted or passed to a tool must never be persisted, let alone committed to a

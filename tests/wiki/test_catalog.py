@@ -1,15 +1,14 @@
-"""Derived wiki files: the ``index.md`` catalogue, ``log.md`` and the SessionStart brief."""
+"""The wiki's catalogue files: ``index.md`` and ``log.md``."""
 
 from __future__ import annotations
 
 import re
 
-from aimem.consolidate.catalog import (
+from aimem.wiki.catalog import (
     LOG_HEADER,
     PER_TYPE,
     Entry,
     append_log,
-    render_brief,
     render_index,
 )
 
@@ -81,27 +80,3 @@ def test_append_log_starts_with_a_header_and_keeps_previous_lines() -> None:
     edited = append_log("# Log\n\n- kept by hand", "next")
     assert edited == "# Log\n\n- kept by hand\n- next\n"
     assert append_log("", "x") == LOG_HEADER + "- x\n"
-
-
-def test_brief_mentions_counts_recent_sessions_and_durable_pages() -> None:
-    entries = [session(n, day=n) for n in range(1, 8)] + [
-        Entry("decisions/use-sqlite.md", "Use SQLite", "decision", "2026-01-03"),
-        Entry("gotchas/fts5-missing.md", "FTS5 may be missing", "gotcha", "2026-01-04"),
-        Entry("handoffs/h.md", "Handoff: x", "handoff", "2026-01-07"),
-    ]
-    brief = render_brief("myapp", entries, max_recent=3)
-    assert brief.startswith(
-        "Project memory: 10 pages (1 decisions, 1 gotchas, 1 handoffs, 7 sessions)."
-    )
-    assert "Recent sessions:" in brief
-    recent = re.findall(r"^- 2026-01-\d\d Session (\d+) ", brief, flags=re.M)
-    assert recent == ["7", "6", "5"]
-    assert "- [decision] Use SQLite (decisions/use-sqlite.md)" in brief
-    assert "- [gotcha] FTS5 may be missing (gotchas/fts5-missing.md)" in brief
-    assert "aimem search" in brief and "aimem show" in brief
-
-
-def test_brief_of_an_empty_wiki() -> None:
-    brief = render_brief("p", [])
-    assert brief.startswith("Project memory: 0 pages (none yet).")
-    assert "Recent sessions" not in brief and "Rules, decisions" not in brief

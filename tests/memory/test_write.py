@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from aimem.index import fts
+from aimem.memory.write import PageExists, PageWrite, WriteError, slug_for, write_page
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.pages import PagePathError, parse
 from aimem.wiki.read import PageNotFound
-from aimem.wiki.write import PageExists, PageWrite, WriteError, slug_for, write_page
 
 
 @pytest.fixture

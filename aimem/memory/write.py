@@ -1,6 +1,6 @@
-"""Create or update a knowledge page (decision, gotcha, concept, rule) through the same commit path
-as consolidation: checked input, secrets redacted, under the wiki lock, one git commit that also
-regenerates ``index.md`` and appends ``log.md``, then the index and the SessionStart brief.
+"""Create or update a knowledge page (decision, gotcha, concept, rule): checked input, secrets
+redacted, then one memory transaction (``memory/transaction.py``: the wiki lock, one commit with
+``index.md`` and the log, then the index and the SessionStart brief), as every writer does.
 
 Agents (``memory_write_page``) and people (``aimem write-page``) both land here. Creating never
 overwrites: a title whose page already exists is an error naming the path to update instead, so two
@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import unicodedata
 from dataclasses import dataclass, field
 
-from aimem.capture.redact import redact
-from aimem.consolidate import catalog
-from aimem.consolidate.session import iso
+from aimem.memory.transaction import transaction
 from aimem.project import Project, ProjectPaths
+from aimem.redact import redact
+from aimem.wiki.catalog import iso
 from aimem.wiki.pages import SPECIAL_PAGES, TYPE_DIRS, Page, parse, render, validate_page_path
 from aimem.wiki.read import PageNotFound
 
@@ -140,7 +139,7 @@ def _check(req: PageWrite) -> tuple[str, str, list[str] | None]:
     return title, body, tags
 
 
-def _target_path(req: PageWrite, wiki_dir: str, title: str) -> str:
+def _target_path(req: PageWrite, title: str) -> str:
     folder = TYPE_DIRS[req.type]
     if req.path is None:
         return f"{folder}/{slug_for(title)}.md"
@@ -174,24 +173,17 @@ def write_page(
     """Write ``req`` and commit it; see the module docstring. Raises ``WriteError`` (bad input,
     ``PageExists``), ``PagePathError``, ``PageNotFound`` (updating or superseding a missing page)
     and ``filelock.Timeout`` when another writer holds the wiki for ``lock_timeout`` seconds."""
-    from aimem.index.sync import sync_index
-    from aimem.wiki import repo as wikirepo
-    from aimem.wiki.lock import wiki_lock
-
     title, body, tags = _check(req)
     red_title, red_body = redact(title), redact(body)
     red_tags = None if tags is None else [redact(t) for t in tags]
     redacted = (red_title, red_body, red_tags) != (title, body, tags)
     title, body, tags = red_title, red_body, red_tags
     sources = [redact(_utf8(str(s))) for s in req.sources if str(s).strip()]
-    now = time.time() if now is None else now
-    stamp = iso(now)
 
-    repo = wikirepo.open_repo(paths.wiki)
-    with wiki_lock(paths.state, timeout=lock_timeout):
-        sync_index(paths.index, paths.wiki)
-        rel = _target_path(req, paths.wiki, title)
-        stored = wikirepo.read_file(repo, rel)
+    with transaction(paths, project_name, "write-page", now=now, lock_timeout=lock_timeout) as txn:
+        stamp = iso(txn.now)
+        rel = _target_path(req, title)
+        stored = txn.read(rel)
         if req.path is None and stored is not None:
             existing = parse(stored.decode("utf-8", "replace"), rel).title
             raise PageExists(
@@ -200,12 +192,10 @@ def write_page(
             )
         if req.path is not None and stored is None:
             raise PageNotFound(rel)
-        superseded = _superseded(req.supersedes, paths.wiki, rel)
+        superseded = _superseded(req.supersedes, rel)
 
         old = parse(stored.decode("utf-8", "replace"), rel) if stored is not None else None
         meta = _meta(req, old, title, tags, sources, superseded, stamp)
-        page = Page(rel, meta, body)
-        text = render(page).encode("utf-8")
         if old is not None and not superseded:
             meta["updated"] = old.meta.get("updated", stamp)
             if render(Page(rel, meta, body)).encode("utf-8") == stored:
@@ -213,31 +203,22 @@ def write_page(
             meta["updated"] = stamp
         action = "created" if old is None else "updated"
 
-        changes: dict[str, bytes | None] = {rel: text}
-        closed: list[Page] = []
+        txn.write(Page(rel, meta, body))
         for path in superseded:
-            data = wikirepo.read_file(repo, path)
-            if data is None:
+            closed = txn.read_page(path)
+            if closed is None:
                 raise PageNotFound(path)
-            old_page = parse(data.decode("utf-8", "replace"), path)
-            old_page.meta.update(status="superseded", superseded_by=rel, updated=stamp)
-            changes[path] = render(old_page).encode("utf-8")
-            closed.append(old_page)
-
-        entries = catalog.entries_after(paths, [page, *closed])
-        changes["index.md"] = catalog.render_index(project_name, entries).encode("utf-8")
-        line = f"{stamp} write-page {action} {req.type} {rel}"
+            closed.meta.update(status="superseded", superseded_by=rel, updated=stamp)
+            txn.write(closed)
+        line = f"write-page {action} {req.type} {rel}"
         if superseded:
             line += f", supersedes {', '.join(superseded)}"
-        changes.update(catalog.log_changes(repo, [line]))
-        message = f"write-page: {action} {req.type} {rel}\n\n{title}\n"
-        commit = wikirepo.commit_files(repo, changes, message)
-        sync_index(paths.index, paths.wiki)
-        catalog.write_brief(paths, project_name, entries)
-    return WriteResult(rel, action, commit, title, superseded, redacted)
+        txn.log(line)
+        done = txn.commit(f"write-page: {action} {req.type} {rel}\n\n{title}\n")
+    return WriteResult(rel, action, done.commit, title, superseded, redacted)
 
 
-def _superseded(requested: list[str], wiki_dir: str, rel: str) -> list[str]:
+def _superseded(requested: list[str], rel: str) -> list[str]:
     out: list[str] = []
     for path in requested:
         old = validate_page_path(path)  # read from git, written by the commit path: see above
