@@ -1,10 +1,17 @@
-"""The typer root: registers each command module and turns ``CliError`` into one clean line."""
+"""The typer root: registers each command module and turns every failure into one clean line.
+
+``CliError`` and ``OSError`` exit 1; click's usage errors (a missing argument, an unknown
+option, a bad value) exit 2, as usage errors do in every Unix tool, but as one line like the
+rest instead of typer's framed box.
+"""
 
 from __future__ import annotations
 
 import logging
 
 import typer
+from typer._click import exceptions as click_errors
+from typer.core import TyperGroup
 
 from aimem import __version__
 from aimem.cli.commands import (
@@ -13,6 +20,7 @@ from aimem.cli.commands import (
     explore,
     hook,
     install,
+    log,
     mcp,
     search,
     show,
@@ -20,16 +28,52 @@ from aimem.cli.commands import (
     sweep,
     timer,
 )
-from aimem.cli.context import CliError
+from aimem.cli.context import CliError, examples
+
+USAGE_EXIT = 2
+
+
+class AimemGroup(TyperGroup):
+    """typer's group, with flags shown as flags.
+
+    typer prints every option's value type beside it, so a flag read ``--json <bool>``, as if it
+    took a value. A flag's metavar is set empty when its command is looked up (for help, for
+    parsing), the help option's too; everything else is typer's."""
+
+    def get_command(self, ctx, cmd_name):  # noqa: ANN001, ANN201 - click's signature
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            plain_flags(command, ctx)
+        return command
+
+    def format_help(self, ctx, formatter) -> None:  # noqa: ANN001 - click's signature
+        plain_flags(self, ctx)
+        super().format_help(ctx, formatter)
+
+
+def plain_flags(command, ctx) -> None:  # noqa: ANN001 - click objects
+    """Flags (``--json``, ``--dry-run``, ``--help``) show no value type in help."""
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+
 
 app = typer.Typer(
     name="aimem",
+    cls=AimemGroup,
     help="Shared, git-native long-term memory for coding agents.\n\n"
     "Agents record sessions through `aimem hook`; sessions are consolidated into a markdown "
     "wiki in git; any agent starting in the same project gets a handoff and can search "
     "everything earlier sessions learned.",
+    epilog=examples(
+        "aimem install                 # hooks and MCP server into your agents",
+        'aimem search "retry backoff"  # what earlier sessions learned',
+        "aimem log --since 7d          # what happened this week",
+        "aimem --install-completion    # tab completion for your shell",
+    ),
     no_args_is_help=True,
-    add_completion=False,
+    # typer's `--install-completion` / `--show-completion` (bash, zsh, fish, PowerShell).
+    add_completion=True,
     pretty_exceptions_enable=False,
     # Markdown: docstring paragraphs wrap to the terminal instead of keeping their line breaks.
     rich_markup_mode="markdown",
@@ -51,28 +95,44 @@ def main(
     """Shared, git-native long-term memory for coding agents."""
 
 
+# The root help shows panels in the order their first command is registered.
 for module in (
-    hook,
-    consolidate,
     search,
     show,
     explore,
     status,
-    mcp,
+    log,
+    consolidate,
     sweep,
-    timer,
+    mcp,
     install,
+    timer,
     doctor,
+    hook,
 ):
     module.register(app)
 
 
-def run() -> int:
-    """Run the app; a ``CliError`` becomes one line on stderr and exit status 1, and so does an
-    ``OSError`` (a full disk, a read-only folder): what failed is in the line, the traceback in
-    the log file when there is one."""
+def run(argv: list[str] | None = None) -> int:
+    """Run the app and return its exit status. A ``CliError`` becomes one line on stderr and
+    status 1, and so does an ``OSError`` (a full disk, a read-only folder): what failed is in
+    the line, the traceback in the log file when there is one. A usage error is one line and
+    status 2."""
     try:
-        app()  # standalone mode: usage errors and --help exit through SystemExit
+        # Not standalone: click's exceptions come here instead of being drawn as a box.
+        code = app(args=argv, prog_name="aimem", standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as exc:  # bare `aimem`: the help is the answer
+        typer.echo(exc.ctx.get_help())
+        return 0
+    except click_errors.UsageError as exc:
+        _error_line(usage_line(exc))
+        return USAGE_EXIT
+    except click_errors.ClickException as exc:
+        _error_line(exc.format_message())
+        return exc.exit_code or 1
+    except typer.Abort:  # end of input at a prompt
+        _error_line("aborted")
+        return 1
     except CliError as exc:
         _error_line(str(exc))
         return 1
@@ -86,7 +146,13 @@ def run() -> int:
         _log_traceback()
         _error_line(f"unexpected {type(exc).__name__}: {exc} (traceback in the log file)")
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
+
+
+def usage_line(exc: click_errors.UsageError) -> str:
+    """``No such option: --jsn (try `aimem search --help`)``: click's message and where help is."""
+    where = exc.ctx.command_path if exc.ctx is not None else "aimem"
+    return f"{exc.format_message()} (try `{where} --help`)"
 
 
 def _log_traceback() -> None:
@@ -96,7 +162,7 @@ def _log_traceback() -> None:
 
 
 def _error_line(message: str) -> None:
-    from aimem.capture.redact import redact
+    from aimem.redact import redact
 
     typer.echo("aimem: error: " + redact(" ".join(message.split())), err=True)
 

@@ -9,9 +9,21 @@ from dataclasses import dataclass
 
 from aimem.config import Settings, load_settings, make_private_dirs
 from aimem.logfile import setup_logging
-from aimem.project import ProjectNotFound, ProjectPaths, find_project
+from aimem.project import ProjectNotFound, ProjectPaths, find_project, paths_for, resolve_project
 
 PROJECT_HELP = "Project: its slug, its name or a path inside it (default: the current directory)."
+
+# Help panels: the root `--help` groups commands by what people come for.
+PANEL_READ = "Read memory"
+PANEL_WRITE = "Write and maintain memory"
+PANEL_SETUP = "Set up and check"
+PANEL_AGENTS = "Run by agents"
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: its example command lines as one code block (markdown help
+    keeps a fenced block's line breaks, where it would join a docstring's lines)."""
+    return "**Examples**\n\n```\n" + "\n".join(lines) + "\n```"
 
 
 class CliError(Exception):
@@ -23,6 +35,7 @@ class Selected:
     slug: str
     name: str
     paths: ProjectPaths
+    recorded: bool = True  # false: a project with no memory under the data root yet
 
 
 def settings(need_home: bool = True) -> Settings:
@@ -72,16 +85,40 @@ def warn(message: str) -> None:
     sys.stderr.write(f"aimem: warning: {message}\n")
 
 
-def select_project(home: str, selector: str | None) -> Selected:
+def select_project(home: str, selector: str | None, need_memory: bool = True) -> Selected:
+    """The project a command works on. With ``need_memory`` false, a real project that has no
+    memory yet is returned too (``Selected.recorded`` false): ``status`` reports it instead of
+    failing."""
     problems: list[str] = []
     try:
         slug, name, paths = find_project(home, selector, os.getcwd(), problems)
     except ProjectNotFound as exc:
-        raise CliError(str(exc)) from None
+        unrecorded = None if need_memory else _unrecorded(home, selector)
+        if unrecorded is None:
+            raise CliError(str(exc)) from None
+        return unrecorded
     finally:
         for problem in problems:
             warn(problem)
     return Selected(slug, name, paths)
+
+
+def _unrecorded(home: str, selector: str | None) -> Selected | None:
+    """The project at ``selector`` (a path) or the current directory when it is a project
+    with no folder under the data root yet; ``None`` for anything else (an unknown name, a
+    folder that is no project)."""
+    where = os.getcwd()
+    if selector:
+        where = os.path.abspath(os.path.expanduser(selector))
+        if not os.path.isdir(where):
+            return None
+    found = resolve_project(where)
+    if found is None:
+        return None
+    paths = paths_for(home, found.slug)
+    if os.path.isdir(paths.base):
+        return None
+    return Selected(found.slug, found.name, paths, recorded=False)
 
 
 def print_json(value: object) -> None:

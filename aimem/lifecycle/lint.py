@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from aimem.capture import state
@@ -115,15 +116,22 @@ def _front_matter_problem(text: str, page: Page) -> str | None:
 
 
 def lint(
-    paths: ProjectPaths, max_offer_age_days: float = 7.0, now: float | None = None
+    paths: ProjectPaths,
+    max_offer_age_days: float = 7.0,
+    now: float | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> LintReport:
-    """Every check above on one project; issues sorted by kind, then path."""
+    """Every check above on one project; issues sorted by kind, then path. ``progress(done,
+    total)`` is called as pages are read (the long part on a big wiki), for a progress bar."""
     now = time.time() if now is None else now
     report = LintReport()
     issues = report.issues
     pages: dict[str, Page] = {}
     if os.path.isdir(paths.wiki):
-        for rel in wiki_pages(paths.wiki):
+        found = wiki_pages(paths.wiki)
+        for done, rel in enumerate(found):
+            if progress is not None and done % 50 == 0:
+                progress(done, len(found))
             try:
                 text, page = _read(paths.wiki, rel)
             except OSError as exc:
@@ -135,6 +143,8 @@ def lint(
             problem = _front_matter_problem(text, page)
             if problem:
                 issues.append(Issue("missing_front_matter", rel, problem))
+        if progress is not None:
+            progress(len(found), len(found))
     report.pages = sum(1 for p in pages if not generated(p))
     issues += _link_issues(pages)
     issues += _offer_issues(paths, pages, max_offer_age_days, now)

@@ -83,8 +83,21 @@ def test_unknown_project_is_a_one_line_error(env: dict, project: Path) -> None:
         assert_one_line_error(result, "unknown project 'nope'")
 
 
-def test_a_project_without_memory_is_a_one_line_error(env: dict, project: Path) -> None:
-    assert_one_line_error(run_aimem("status", env=env, cwd=str(project)), "no memory recorded")
+def test_status_of_a_project_without_memory_says_so_and_succeeds(env: dict, project: Path) -> None:
+    """A real project nobody has recorded in yet is a normal state, not a failure: people run
+    `aimem status` right after installing, and scripts should not see an error."""
+    result = run_aimem("status", env=env, cwd=str(project))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("no memory yet for project proj (proj-")
+    assert "aimem install" in result.stdout and result.stderr == ""
+    info = ok_json("status", env=env, cwd=str(project / "src"))
+    assert info["memory"] is False and info["project"] == "proj"
+    assert info["commits"] == 0 and info["sessions"] == {} and info["handoff"] is None
+    by_path = ok_json("status", "--project", str(project), env=env, cwd="/")
+    assert by_path == info
+    assert not Path(env["AIMEM_HOME"], "projects").exists()  # status created nothing
+    # Other commands still need memory.
+    assert_one_line_error(run_aimem("search", "x", env=env, cwd=str(project)), "no memory")
 
 
 def test_a_folder_that_is_not_a_project(env: dict, tmp_path: Path) -> None:
@@ -162,6 +175,7 @@ def test_status_json(env: dict, project: Path, memory: dict) -> None:
     assert set(info) == {
         "project",
         "slug",
+        "memory",
         "data",
         "wiki",
         "commits",
@@ -171,6 +185,7 @@ def test_status_json(env: dict, project: Path, memory: dict) -> None:
         "index",
     }
     assert info["project"] == "proj" and info["slug"].startswith("proj-")
+    assert info["memory"] is True
     assert info["commits"] == 1
     assert info["sessions"] == {"consolidated": 1}
     assert info["pending"] == []
@@ -184,7 +199,20 @@ def test_status_json(env: dict, project: Path, memory: dict) -> None:
 
 def test_projects_json(env: dict, project: Path, memory: dict) -> None:
     (row,) = ok_json("projects", env=env, cwd="/")  # independent of the current directory
-    assert set(row) == {"slug", "name", "root", "source", "data"}
+    assert set(row) == {
+        "slug",
+        "name",
+        "root",
+        "source",
+        "data",
+        "pages",
+        "sessions",
+        "last_activity",
+        "last_activity_ts",
+    }
+    assert row["pages"] == 2 and row["sessions"] == 1
+    assert abs(row["last_activity_ts"] - time.time()) < 600
+    assert row["last_activity"].startswith(time.strftime("%Y-%m-%d"))
     assert row["slug"] == memory["status"]["slug"] and row["name"] == "proj"
     assert os.path.realpath(row["root"]) == os.path.realpath(project)
     assert row["source"] == "git"

@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import typer
 
-from aimem.cli.context import PROJECT_HELP, CliError, print_json, select_project, settings
+from aimem.cli.context import (
+    PANEL_WRITE,
+    PROJECT_HELP,
+    CliError,
+    examples,
+    print_json,
+    select_project,
+    settings,
+)
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_WRITE,
+        epilog=examples(
+            "aimem consolidate                       # every pending session",
+            "aimem consolidate --session 557233d5-0c1e-4c4e-9d0b-6f1f2a3b4c5d",
+            "aimem consolidate --project myapp --json",
+        ),
+    )
     def consolidate(
-        session: str = typer.Option(None, "--session", "-s", help="Consolidate this session id."),
+        session: str = typer.Option(
+            None, "--session", "-s", metavar="ID", help="Consolidate this session id."
+        ),
         pending: bool = typer.Option(
             False, "--pending", help="Consolidate every session not consolidated yet (default)."
         ),
-        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     ) -> None:
         """Write session and handoff pages from the raw journal and commit them to the wiki.

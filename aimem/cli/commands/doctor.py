@@ -6,13 +6,19 @@ import os
 
 import typer
 
-from aimem.cli.context import print_json, settings
+from aimem.cli.context import PANEL_SETUP, examples, print_json, settings
 
 SYMBOLS = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "--  "}
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_SETUP,
+        epilog=examples(
+            "aimem doctor          # each check, and the command that fixes each problem",
+            "aimem doctor --json   # for scripts; exit status 1 when something is broken",
+        ),
+    )
     def doctor(
         json_out: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
     ) -> None:

@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import typer
 
-from aimem.cli.context import PROJECT_HELP, CliError, print_json, select_project, settings
+from aimem.cli.context import (
+    PANEL_READ,
+    PROJECT_HELP,
+    CliError,
+    examples,
+    print_json,
+    select_project,
+    settings,
+)
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
-    def explore(
-        page: str = typer.Argument(..., help="Page path inside the wiki ('.md' optional)."),
-        limit: int = typer.Option(
-            10, "--limit", "-n", min=1, max=50, help="Most pages per relation."
+    @app.command(
+        rich_help_panel=PANEL_READ,
+        epilog=examples(
+            "aimem explore decisions/use-sqlite-fts5",
+            "aimem explore concepts/retry-policy.md --limit 5 --json",
         ),
-        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+    )
+    def explore(
+        page: str = typer.Argument(
+            ..., metavar="PAGE", help="Page path inside the wiki ('.md' optional)."
+        ),
+        limit: int = typer.Option(
+            10, "--limit", "-n", min=1, max=50, metavar="N", help="Most pages per relation."
+        ),
+        project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the neighbourhood as JSON."),
     ) -> None:
         """Show a page's neighbours: links, backlinks, pages sharing its tags or sessions."""

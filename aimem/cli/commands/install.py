@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from aimem.cli.context import CliError
+from aimem.cli.context import PANEL_SETUP, CliError, examples
 
 if TYPE_CHECKING:
     from aimem.install.common import Target
@@ -74,22 +74,35 @@ def _run(agents: list[str], target: Target, install: bool, dry_run: bool) -> Non
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_SETUP,
+        epilog=examples(
+            "aimem install                              # every agent found on this machine",
+            "aimem install claude-code codex --dry-run  # see the diff first",
+            "aimem install gemini --scope project       # this repository's configs",
+        ),
+    )
     def install(
         agents: list[str] = typer.Argument(  # noqa: B008 - typer's declaration style
-            None, help=AGENTS_HELP + " Default: every agent found on this machine."
+            None,
+            metavar="AGENT...",
+            help=AGENTS_HELP + " Default: every agent found on this machine.",
         ),
-        scope: str = typer.Option("user", "--scope", help=SCOPE_HELP),
+        scope: str = typer.Option("user", "--scope", metavar="user|project", help=SCOPE_HELP),
         dry_run: bool = typer.Option(
             False, "--dry-run", help="Print the changes as a unified diff; write nothing."
         ),
         executable: str = typer.Option(
             None,
             "--executable",
+            metavar="PATH",
             help="The aimem the hooks run (default: this installation's absolute path).",
         ),
         project_dir: str = typer.Option(
-            None, "--project-dir", help="Project folder for --scope project (default: here)."
+            None,
+            "--project-dir",
+            metavar="DIR",
+            help="Project folder for --scope project (default: here).",
         ),
     ) -> None:
         """Add aimem's hooks and MCP server to the agents' own config files.
@@ -112,17 +125,26 @@ def register(app: typer.Typer) -> None:
                 )
         _run(chosen, target, install=True, dry_run=dry_run)
 
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_SETUP,
+        epilog=examples(
+            "aimem uninstall                  # aimem's entries out of every agent's configs",
+            "aimem uninstall codex --dry-run  # see the diff first",
+        ),
+    )
     def uninstall(
         agents: list[str] = typer.Argument(  # noqa: B008 - typer's declaration style
-            None, help=AGENTS_HELP + " Default: all of them."
+            None, metavar="AGENT...", help=AGENTS_HELP + " Default: all of them."
         ),
-        scope: str = typer.Option("user", "--scope", help=SCOPE_HELP),
+        scope: str = typer.Option("user", "--scope", metavar="user|project", help=SCOPE_HELP),
         dry_run: bool = typer.Option(
             False, "--dry-run", help="Print the changes as a unified diff; write nothing."
         ),
         project_dir: str = typer.Option(
-            None, "--project-dir", help="Project folder for --scope project (default: here)."
+            None,
+            "--project-dir",
+            metavar="DIR",
+            help="Project folder for --scope project (default: here).",
         ),
     ) -> None:
         """Remove exactly aimem's hooks and MCP entries from the agents' config files.

@@ -10,13 +10,17 @@ from typing import Annotated
 import typer
 
 from aimem.cli.context import (
+    PANEL_AGENTS,
+    PANEL_WRITE,
     PROJECT_HELP,
     CliError,
     Selected,
+    examples,
     print_json,
     select_project,
     settings,
 )
+from aimem.cli.progress import progress_bar
 from aimem.project import paths_for, resolve_project
 
 TYPES_HELP = "decision, gotcha, concept or rule."
@@ -31,7 +35,7 @@ def _project_for_writing(home: str, selector: str | None) -> Selected:
         found = None if selector else resolve_project(os.getcwd())
         if found is None:
             raise
-    from aimem.wiki.write import ensure_project_folder
+    from aimem.memory.write import ensure_project_folder
 
     paths = paths_for(home, found.slug)
     ensure_project_folder(paths, found)
@@ -39,7 +43,14 @@ def _project_for_writing(home: str, selector: str | None) -> Selected:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_AGENTS,
+        epilog=examples(
+            "aimem mcp                                  # what `aimem install` registers",
+            "AIMEM_PROJECT=myapp aimem mcp              # pin the project",
+            "npx @modelcontextprotocol/inspector aimem mcp   # try the tools by hand",
+        ),
+    )
     def mcp() -> None:
         """Run the MCP server over stdio (agents start this; see docs/mcp.md).
 
@@ -49,9 +60,15 @@ def register(app: typer.Typer) -> None:
 
         raise typer.Exit(serve())
 
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_WRITE,
+        epilog=examples(
+            "aimem lint                 # problems, then a one-line summary",
+            "aimem lint --project myapp --json | jq '.issues[] | select(.severity == \"error\")'",
+        ),
+    )
     def lint(
-        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ) -> None:
         """Check the memory for problems (read-only).
@@ -63,7 +80,8 @@ def register(app: typer.Typer) -> None:
 
         loaded = settings()
         chosen = select_project(loaded.home, project)
-        report = run_lint(chosen.paths, loaded.handoff_max_age_days)
+        with progress_bar("lint: reading pages") as advance:
+            report = run_lint(chosen.paths, loaded.handoff_max_age_days, progress=advance)
         if json_out:
             print_json(
                 {
@@ -85,38 +103,62 @@ def register(app: typer.Typer) -> None:
         if report.errors:
             raise typer.Exit(1)
 
-    @app.command("write-page")
-    def write_page(
-        type_: str = typer.Option(..., "--type", "-t", help=TYPES_HELP),
-        title: str = typer.Option(..., "--title", help="One line."),
-        body: str = typer.Option(
-            None, "--body", "-b", help="Markdown text; '-' or omitted reads stdin."
+    @app.command(
+        "write-page",
+        rich_help_panel=PANEL_WRITE,
+        epilog=examples(
+            'aimem write-page -t decision --title "Use SQLite FTS5" -b "Because ..." --tag search',
+            'git diff | aimem write-page -t gotcha --title "Rebase drops the lockfile"',
+            "aimem write-page --path decisions/use-sqlite-fts5.md -t decision "
+            '--title "Use SQLite FTS5" --pinned < notes.md',
         ),
-        tags: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
-        path: str = typer.Option(None, "--path", help="Update this existing page."),
+    )
+    def write_page(
+        type_: str = typer.Option(..., "--type", "-t", metavar="TYPE", help=TYPES_HELP),
+        title: str = typer.Option(..., "--title", metavar="TEXT", help="One line."),
+        body: str = typer.Option(
+            None, "--body", "-b", metavar="TEXT", help="Markdown text; '-' or omitted reads stdin."
+        ),
+        tags: Annotated[
+            list[str] | None, typer.Option("--tag", metavar="TAG", help="A tag (repeatable).")
+        ] = None,
+        path: str = typer.Option(None, "--path", metavar="PAGE", help="Update this existing page."),
         supersedes: Annotated[
             list[str] | None,
-            typer.Option("--supersedes", help="Path of a page this one replaces (repeatable)."),
+            typer.Option(
+                "--supersedes",
+                metavar="PAGE",
+                help="Path of a page this one replaces (repeatable).",
+            ),
         ] = None,
         salience: float = typer.Option(
-            None, "--salience", min=0.0, max=1.0, help="Importance, 0-1 (default by type)."
+            None,
+            "--salience",
+            min=0.0,
+            max=1.0,
+            metavar="0-1",
+            help="Importance, 0-1 (default by type).",
         ),
         pinned: bool = typer.Option(
-            None, "--pinned/--not-pinned", help="Pinned pages are never archived."
+            None,
+            "--pinned/--not-pinned",
+            help="Pin the page (never archived) or unpin it; default: new pages unpinned, "
+            "updated pages keep theirs.",
         ),
         source: Annotated[
-            list[str] | None, typer.Option("--source", help="A session id (repeatable).")
+            list[str] | None,
+            typer.Option("--source", metavar="SESSION", help="A session id (repeatable)."),
         ] = None,
-        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Create or update a decision, gotcha, concept or rule page (one commit)."""
         from filelock import Timeout
 
+        from aimem.memory.write import PageWrite, WriteError
+        from aimem.memory.write import write_page as write
         from aimem.wiki.pages import PagePathError
         from aimem.wiki.read import PageNotFound
-        from aimem.wiki.write import PageWrite, WriteError
-        from aimem.wiki.write import write_page as write
 
         if body is None or body == "-":
             body = sys.stdin.read()

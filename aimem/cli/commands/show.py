@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import typer
 
-from aimem.cli.context import PROJECT_HELP, CliError, print_json, select_project, settings
+from aimem.cli.context import (
+    PANEL_READ,
+    PROJECT_HELP,
+    CliError,
+    examples,
+    print_json,
+    select_project,
+    settings,
+)
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_READ,
+        epilog=examples(
+            "aimem show index.md                     # the catalogue, newest first",
+            "aimem show handoffs/2026-11/2026-11-23-ab12cd34",
+            "aimem show decisions/use-sqlite-fts5 --json | jq .meta",
+        ),
+    )
     def show(
         page: str = typer.Argument(
             ...,
+            metavar="PAGE",
             help="Page path inside the wiki, e.g. "
             "handoffs/2026-11/2026-11-23-ab12cd34.md ('.md' optional).",
         ),
-        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print path, front matter and body."),
     ) -> None:
         """Print a page of the project's wiki (front matter included)."""

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import os
+import time
 
 import typer
 
-from aimem.cli.context import PROJECT_HELP, CliError, print_json, select_project, settings
+from aimem.cli.context import (
+    PANEL_READ,
+    PROJECT_HELP,
+    CliError,
+    examples,
+    print_json,
+    select_project,
+    settings,
+)
 from aimem.project import list_projects, paths_for, resolve_project
 
 
@@ -29,6 +38,7 @@ def project_status(slug: str, name: str, paths) -> dict:  # noqa: ANN001
     return {
         "project": name,
         "slug": slug,
+        "memory": True,
         "data": paths.base,
         "wiki": paths.wiki,
         "commits": commits,
@@ -41,14 +51,88 @@ def project_status(slug: str, name: str, paths) -> dict:  # noqa: ANN001
     }
 
 
+def project_row(slug: str, paths, meta: dict) -> dict:  # noqa: ANN001
+    """One project for ``aimem projects``: where it is, its size and when it last changed."""
+    from aimem.capture import state
+    from aimem.index.sync import index_status
+    from aimem.timeline import iso, last_activity
+
+    last = last_activity(paths)
+    return {
+        "slug": slug,
+        "name": meta.get("name", slug),
+        "root": meta.get("root"),
+        "source": meta.get("source"),
+        "data": paths.base,
+        "pages": index_status(paths.index, paths.wiki)["pages"],
+        "sessions": len(state.sessions(paths.state, archived=True)),
+        "last_activity": iso(last) if last is not None else None,
+        "last_activity_ts": last,
+    }
+
+
+def ago(ts: float | None, now: float) -> str:
+    """``12 min ago``, ``3 h ago``, ``5 d ago``, then the date: short enough for a table
+    (``--json`` has the exact time)."""
+    if ts is None:
+        return "never"
+    import datetime as dt
+
+    seconds = max(0.0, now - ts)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 14 * 86400:
+        return f"{int(seconds // 86400)} d ago"
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+
+
+def no_memory_status(slug: str, name: str, paths) -> dict:  # noqa: ANN001
+    """``status`` of a project nobody has recorded in yet: the same keys, all empty."""
+    return {
+        "project": name,
+        "slug": slug,
+        "memory": False,
+        "data": paths.base,
+        "wiki": paths.wiki,
+        "commits": 0,
+        "sessions": {},
+        "pending": [],
+        "handoff": None,
+        "index": {"pages": 0, "last_commit": None, "head": None, "up_to_date": True},
+    }
+
+
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_READ,
+        epilog=examples(
+            "aimem status                   # the project containing the current directory",
+            "aimem status --project myapp --json",
+        ),
+    )
     def status(
-        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the status as JSON."),
     ) -> None:
-        """Show the project's memory: wiki commits, sessions, pending handoff, index state."""
-        chosen = select_project(settings().home, project)
+        """Show the project's memory: wiki commits, sessions, pending handoff, index state.
+
+        A project nobody has recorded in yet is not an error: status says so (exit status 0,
+        `"memory": false` in `--json`) and how to start."""
+        chosen = select_project(settings().home, project, need_memory=False)
+        if not chosen.recorded:
+            info = no_memory_status(chosen.slug, chosen.name, chosen.paths)
+            if json_out:
+                print_json(info)
+                return
+            typer.echo(
+                f"no memory yet for project {chosen.name} ({chosen.slug}): install the hooks "
+                "(`aimem install`) and start an agent here, or write a page (`aimem write-page`)"
+            )
+            return
         info = project_status(chosen.slug, chosen.name, chosen.paths)
         if json_out:
             print_json(info)
@@ -75,22 +159,24 @@ def register(app: typer.Typer) -> None:
         )
         Console().print(table)
 
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_READ,
+        epilog=examples(
+            "aimem projects          # pages, sessions and last activity of each project",
+            "aimem projects --json | jq -r 'sort_by(.last_activity_ts) | .[-1].slug'",
+        ),
+    )
     def projects(
         json_out: bool = typer.Option(False, "--json", help="Print the projects as JSON."),
     ) -> None:
-        """List every project with memory under the data root."""
-        rows = []
-        for slug, paths, meta in list_projects(settings().home):
-            rows.append(
-                {
-                    "slug": slug,
-                    "name": meta.get("name", slug),
-                    "root": meta.get("root"),
-                    "source": meta.get("source"),
-                    "data": paths.base,
-                }
-            )
+        """List every project with memory under the data root, most recently active first.
+
+        Each with its indexed pages, its recorded sessions and when its memory last changed
+        (its newest wiki commit or session record)."""
+        rows = [
+            project_row(slug, paths, meta) for slug, paths, meta in list_projects(settings().home)
+        ]
+        rows.sort(key=lambda r: (-(r["last_activity_ts"] or 0), r["slug"]))
         if json_out:
             print_json(rows)
             return
@@ -98,17 +184,35 @@ def register(app: typer.Typer) -> None:
             typer.echo("no projects yet: install the hooks (`aimem install`) and start an agent")
             return
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table("slug", "name", "root")
+        table = Table("slug", "name", "pages", "sessions", "last activity", "root")
+        now = time.time()
         for row in rows:
-            table.add_row(row["slug"], str(row["name"]), str(row["root"] or ""))
-        Console().print(table)
+            table.add_row(
+                escape(row["slug"]),
+                escape(str(row["name"])),
+                str(row["pages"]),
+                str(row["sessions"]),
+                ago(row["last_activity_ts"], now),
+                escape(str(row["root"] or "")),
+            )
+        Console(highlight=False).print(table)
 
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_READ,
+        epilog=examples(
+            "aimem path                              # the data root",
+            'git -C "$(aimem path --wiki)" log --stat  # the wiki is a git repository',
+            'grep -rl parse_config "$(aimem path --wiki --project myapp)"',
+        ),
+    )
     def path(
-        wiki: bool = typer.Option(False, "--wiki", help="Print the current project's wiki."),
-        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        wiki: bool = typer.Option(
+            False, "--wiki", help="Print the project's wiki folder instead of the data root."
+        ),
+        project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
     ) -> None:
         """Print the data root, or with --wiki the project's wiki folder (for git and grep)."""
         home = settings().home

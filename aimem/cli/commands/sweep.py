@@ -4,13 +4,29 @@ from __future__ import annotations
 
 import typer
 
-from aimem.cli.context import PROJECT_HELP, CliError, print_json, select_project, settings
+from aimem.cli.context import (
+    PANEL_WRITE,
+    PROJECT_HELP,
+    CliError,
+    examples,
+    print_json,
+    select_project,
+    settings,
+)
+from aimem.cli.progress import progress_bar
 
 
 def register(app: typer.Typer) -> None:
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_WRITE,
+        epilog=examples(
+            "aimem sweep --dry-run     # what would be archived or dropped",
+            "aimem sweep               # this project, one commit",
+            "aimem sweep --all --json  # every project (what the daily timer runs)",
+        ),
+    )
     def sweep(
-        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
         all_projects: bool = typer.Option(
             False,
             "--all",
@@ -44,16 +60,19 @@ def register(app: typer.Typer) -> None:
             chosen = select_project(home, project)
             targets = [(chosen.slug, chosen.name, chosen.paths)]
         report = []
-        for slug, name, paths in targets:
-            try:
-                recovered = _recover_sessions(paths, name, dry_run)
-                result = run_sweep(paths, name, dry_run=dry_run)
-            except Exception as exc:  # noqa: BLE001 - one broken project must not stop the rest
-                if not all_projects:
-                    raise CliError(f"sweep of {slug} failed: {exc}") from None
-                report.append({"project": slug, "error": str(exc)})
-                continue
-            report.append({"project": slug, "consolidated": recovered, **result.as_dict()})
+        with progress_bar("sweep") as advance:
+            for done, (slug, name, paths) in enumerate(targets):
+                advance(done, len(targets))
+                try:
+                    recovered = _recover_sessions(paths, name, dry_run)
+                    result = run_sweep(paths, name, dry_run=dry_run)
+                except Exception as exc:  # noqa: BLE001 - one broken project must not stop the rest
+                    if not all_projects:
+                        raise CliError(f"sweep of {slug} failed: {exc}") from None
+                    report.append({"project": slug, "error": str(exc)})
+                    continue
+                report.append({"project": slug, "consolidated": recovered, **result.as_dict()})
+            advance(len(targets), len(targets))
         if json_out:
             print_json(report if all_projects else report[0])
         else:
@@ -61,10 +80,18 @@ def register(app: typer.Typer) -> None:
         if any("error" in entry for entry in report):
             raise typer.Exit(1)
 
-    @app.command()
+    @app.command(
+        rich_help_panel=PANEL_WRITE,
+        epilog=examples(
+            "aimem unarchive decisions/use-sqlite-fts5",
+            "aimem unarchive _archive/gotchas/rebase-drops-lockfile.md --project myapp",
+        ),
+    )
     def unarchive(
-        page: str = typer.Argument(..., help="The archived page ('_archive/' and '.md' optional)."),
-        project: str = typer.Option(None, "--project", "-p", help=PROJECT_HELP),
+        page: str = typer.Argument(
+            ..., metavar="PAGE", help="The archived page ('_archive/' and '.md' optional)."
+        ),
+        project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
     ) -> None:
         """Bring an archived page back where it was, dated today (one commit)."""
         from aimem.lifecycle.sweep import unarchive as run_unarchive

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from aimem.cli.context import CliError, print_json
+from aimem.cli.context import PANEL_SETUP, CliError, examples, print_json
 
 if TYPE_CHECKING:
     from aimem.install.timer import TimerResult
@@ -66,7 +66,16 @@ def _print(results: list[TimerResult]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("install-timer")
+    @app.command(
+        "install-timer",
+        rich_help_panel=PANEL_SETUP,
+        epilog=examples(
+            "aimem install-timer --dry-run    # the unit files or crontab line, as a diff",
+            "aimem install-timer              # systemd user timer, else cron",
+            "aimem install-timer --cron",
+            "aimem install-timer --uninstall",
+        ),
+    )
     def install_timer(
         systemd: bool = typer.Option(
             False, "--systemd", help="Use a systemd user timer (~/.config/systemd/user/)."
