@@ -1,0 +1,100 @@
+"""The lint summary on a project's home page, computed without writing anything.
+
+``aimem.lifecycle.lint.lint`` counts the index through ``index_status``, which opens the index
+read-write (and rebuilds a damaged one); the web process may not. So the checks are run here
+from lint's own pieces, and index drift comes from the read-only connection the view already
+holds. The result depends only on the wiki's HEAD, the handoff offer and the journals, so it is
+cached on that key: a 10,000-page project is linted once per commit, not once per request.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+from aimem.capture import state
+from aimem.lifecycle import lint
+from aimem.web.store import IndexState, ProjectRef, Site, count_where, head
+
+
+@dataclass
+class LintSummary:
+    pages: int
+    counts: dict[str, int]
+    issues: list[lint.Issue] = field(default_factory=list)  # the first few, for the page
+    proposed_rules: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(n for kind, n in self.counts.items() if kind in lint.ERRORS)
+
+    @property
+    def warnings(self) -> int:
+        return sum(n for kind, n in self.counts.items() if kind not in lint.ERRORS)
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _check_pages(ref: ProjectRef, max_age_days: float) -> lint.LintReport:
+    paths = ref.paths
+    report = lint.LintReport()
+    pages = {}
+    if os.path.isdir(paths.wiki):
+        for rel in lint.wiki_pages(paths.wiki):
+            try:
+                text, page = lint._read(paths.wiki, rel)  # noqa: SLF001 - lint's own reader
+            except OSError as exc:
+                report.issues.append(lint.Issue("missing_front_matter", rel, f"unreadable: {exc}"))
+                continue
+            pages[rel] = page
+            if lint.generated(rel):
+                continue
+            problem = lint._front_matter_problem(text, page)  # noqa: SLF001
+            if problem:
+                report.issues.append(lint.Issue("missing_front_matter", rel, problem))
+    report.pages = sum(1 for p in pages if not lint.generated(p))
+    report.issues += lint._link_issues(pages)  # noqa: SLF001
+    report.issues += lint._offer_issues(paths, pages, max_age_days, time.time())  # noqa: SLF001
+    report.issues += lint._journal_issues(paths, time.time())  # noqa: SLF001
+    return report
+
+
+def summary(site: Site, ref: ProjectRef, index: IndexState, shown: int = 8) -> LintSummary:
+    paths = ref.paths
+    key = (
+        "lint",
+        ref.slug,
+        head(paths),
+        _mtime(state.handoff_path(paths.state)),
+        _mtime(state.sessions_path(paths.state)),
+        _mtime(paths.raw),
+    )
+    report = site.cache.get(key)
+    if report is None:
+        for old in [k for k in site.cache if k[:2] == ("lint", ref.slug)]:
+            del site.cache[old]
+        report = _check_pages(ref, site.max_offer_age_days)
+        site.cache[key] = report
+    issues = list(report.issues)
+    if index.conn is None:
+        issues.append(lint.Issue("index_drift", "index.sqlite", index.problem))
+    elif index.stale:
+        issues.append(
+            lint.Issue(
+                "index_drift", "index.sqlite", "the index lags the wiki's HEAD: run `aimem reindex`"
+            )
+        )
+    issues.sort(key=lambda i: (lint.KINDS.index(i.kind), i.path, i.detail))
+    counts = {kind: 0 for kind in lint.KINDS}
+    for issue in issues:
+        counts[issue.kind] += 1
+    proposed = 0
+    if index.conn is not None:
+        proposed = count_where(index.conn, "type = 'rule' AND status = 'proposed'")
+    return LintSummary(report.pages, counts, issues[:shown], proposed)
