@@ -8,6 +8,7 @@ rest instead of typer's framed box.
 from __future__ import annotations
 
 import logging
+import sys
 
 import typer
 from typer._click import exceptions as click_errors
@@ -125,7 +126,7 @@ def run(argv: list[str] | None = None) -> int:
         typer.echo(exc.ctx.get_help())
         return 0
     except click_errors.UsageError as exc:
-        _error_line(usage_line(exc))
+        _error_line(usage_line(exc, sys.argv[1:] if argv is None else argv))
         return USAGE_EXIT
     except click_errors.ClickException as exc:
         _error_line(exc.format_message())
@@ -149,10 +150,22 @@ def run(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
-def usage_line(exc: click_errors.UsageError) -> str:
-    """``No such option: --jsn (try `aimem search --help`)``: click's message and where help is."""
-    where = exc.ctx.command_path if exc.ctx is not None else "aimem"
+def usage_line(exc: click_errors.UsageError, argv: list[str]) -> str:
+    """``No such option: --jsn (try `aimem search --help`)``: click's message and where help is.
+    Some errors come without their command's context (an option missing its value): the
+    command is then the first word of the command line that names one."""
+    if exc.ctx is not None and exc.ctx.command_path != "aimem":
+        where = exc.ctx.command_path
+    else:
+        named = [arg for arg in argv if arg in app_commands()][:1]
+        where = " ".join(["aimem", *named])
     return f"{exc.format_message()} (try `{where} --help`)"
+
+
+def app_commands() -> set[str]:
+    return {
+        info.name or info.callback.__name__.replace("_", "-") for info in app.registered_commands
+    }
 
 
 def _log_traceback() -> None:

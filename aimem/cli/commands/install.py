@@ -134,7 +134,7 @@ def register(app: typer.Typer) -> None:
     )
     def uninstall(
         agents: list[str] = typer.Argument(  # noqa: B008 - typer's declaration style
-            None, metavar="AGENT...", help=AGENTS_HELP + " Default: all of them."
+            None, metavar="AGENT", help=AGENTS_HELP + " Default: all of them."
         ),
         scope: str = typer.Option("user", "--scope", metavar="user|project", help=SCOPE_HELP),
         dry_run: bool = typer.Option(

@@ -81,17 +81,29 @@ def register(app: typer.Typer) -> None:
                 + (" matching these filters" if (agent or author or since) else "")
             )
             return
-        from rich.console import Console
-        from rich.markup import escape
-        from rich.table import Table
+        # One line per event, columns padded, never wrapped: greppable, and a long summary
+        # runs past the edge instead of breaking the columns.
+        rows = [
+            (
+                dt.datetime.fromtimestamp(e.ts).strftime("%Y-%m-%d %H:%M"),
+                e.kind,
+                _short_author(e.author) if e.author else e.agent or "",
+                (e.commit or "")[:7],
+                _detail(e),
+            )
+            for e in events
+        ]
+        kind_width = max(len(r[1]) for r in rows)
+        who_width = max(len(r[2]) for r in rows)
+        for when, kind, who, commit, detail in rows:
+            line = f"{when}  {kind:<{kind_width}}  {who:<{who_width}}  {commit:<7}  {detail}"
+            typer.echo(printable(line).rstrip())
 
-        table = Table("when", "what", "who", "commit", "", box=None, header_style="bold")
-        for event in events:
-            when = dt.datetime.fromtimestamp(event.ts).strftime("%Y-%m-%d %H:%M")
-            who = _short_author(event.author) if event.author else event.agent or ""
-            commit = (event.commit or "")[:7]
-            table.add_row(when, event.kind, escape(who), commit, escape(_detail(event)))
-        Console(highlight=False).print(table)
+
+def printable(text: str) -> str:
+    """Commit messages and author names come from anyone who committed to the wiki: control
+    characters (a terminal escape sequence) are shown as ``?``, never sent to the terminal."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _short_author(author: str) -> str:
