@@ -9,6 +9,14 @@ and ``last_access``); ``pages_fts`` is a regular FTS5 table whose rowid is ``pag
 removes exactly the old terms and the hits' text can be read back for snippets without any
 bookkeeping, which an external-content or contentless table would make our job.
 
+``pages_tri`` (schema 5) finds words of scripts written without spaces (日本語 inside
+日本語のタイトル), which ``unicode61`` keeps as one long token: a trigram-tokenised FTS5 table
+holding only each page's runs of those scripts (``query.unsegmented_text``), one row per page that
+has any. A wiki without such text leaves it empty, so writes and word searches cost what they did.
+Queries with such runs match them there (``MATCH`` for runs of 3+ characters, ``instr`` for 1-2,
+which a trigram cannot index); without trigram support (FTS4, SQLite < 3.34) it is a plain table
+and every run is matched with ``instr``.
+
 ``search`` puts together the parts that live in their own modules: what a query means
 (``query``), how hits are ordered (``rank``) and the line of context shown for each (``snippets``).
 """
@@ -28,10 +36,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from aimem.index import rank, snippets
-from aimem.index.query import Item, identifier_text, parse_query
+from aimem.index.query import Item, identifier_text, parse_query, unsegmented_text
 from aimem.wiki.pages import PAGE_TYPES, Page
 
-SCHEMA_VERSION = "4"  # 2: hidden ``idents``; 3: ``updated_day``, ``weight``; 4: type indexes
+# 2: hidden ``idents``; 3: ``updated_day``, ``weight``; 4: type indexes; 5: ``pages_tri``
+SCHEMA_VERSION = "5"
 MAX_LIMIT = 100
 BUSY_TIMEOUT_MS = 5000
 KEEP_SET_ASIDE = 3  # damaged index files kept beside the index for a post-mortem, newest first
@@ -67,8 +76,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
     title, tags, body, idents, tokenize='porter unicode61'
 );
 """
-_TABLES = ("pages_fts", "pages", "meta")
-_SCHEMA_KEYS = "('schema_version', 'fts', 'weights')"  # meta keys that describe the schema
+_TRI_TABLES = {
+    "trigram": "CREATE VIRTUAL TABLE IF NOT EXISTS pages_tri USING fts5("
+    "title, tags, body, tokenize='trigram')",
+    "plain": "CREATE TABLE IF NOT EXISTS pages_tri("
+    "rowid INTEGER PRIMARY KEY, title TEXT, tags TEXT, body TEXT)",
+}
+_TABLES = ("pages_fts", "pages_tri", "pages", "meta")
+_SCHEMA_KEYS = "('schema_version', 'fts', 'weights', 'tri')"  # meta keys that describe the schema
 _SIDE_FILES = ("-wal", "-shm")
 
 log = logging.getLogger("aimem.index")
@@ -378,6 +393,20 @@ def _schema_ok(conn: sqlite3.Connection, want: str) -> bool:
     return backend == want or (backend == "fts4" and not _has_fts5(conn))
 
 
+def _has_trigram(conn: sqlite3.Connection) -> bool:
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.aimem_tri_probe USING fts5(x, tokenize='trigram')")
+    except sqlite3.OperationalError:
+        return False
+    conn.execute("DROP TABLE temp.aimem_tri_probe")
+    return True
+
+
+def tri_kind(conn: sqlite3.Connection) -> str:
+    """``"trigram"`` or ``"plain"``: how the index behind ``conn`` holds unsegmented text."""
+    return get_meta(conn, "tri") or "plain"
+
+
 def _ensure_schema(conn: sqlite3.Connection, want: str = "fts5") -> None:
     if want not in ("fts5", "fts4"):
         raise ValueError(f"unknown full-text backend {want!r}; expected fts5 or fts4")
@@ -394,6 +423,8 @@ def _ensure_schema(conn: sqlite3.Connection, want: str = "fts5") -> None:
         backend = want
         if want == "fts4" or not _has_fts5(conn):
             statements[-1], backend = _FTS4_TABLE, "fts4"
+        tri = "trigram" if backend == "fts5" and _has_trigram(conn) else "plain"
+        statements.append(_TRI_TABLES[tri])
         try:
             for statement in statements:
                 conn.execute(statement)
@@ -408,6 +439,7 @@ def _ensure_schema(conn: sqlite3.Connection, want: str = "fts5") -> None:
             (SCHEMA_VERSION,),
         )
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('fts', ?)", (backend,))
+        set_meta(conn, "tri", tri)
         set_meta(conn, "weights", rank.WEIGHTS_KEY)
 
 
@@ -551,10 +583,18 @@ def upsert(conn: sqlite3.Connection, page: IndexedPage) -> bool:
                 (*values, rowid),
             )
             conn.execute("DELETE FROM pages_fts WHERE rowid = ?", (rowid,))
+            conn.execute("DELETE FROM pages_tri WHERE rowid = ?", (rowid,))
+        joined = " ".join(tags)
         conn.execute(
             "INSERT INTO pages_fts(rowid, title, tags, body, idents) VALUES (?, ?, ?, ?, ?)",
-            (rowid, title, " ".join(tags), body, identifier_text(title, *tags, body)),
+            (rowid, title, joined, body, identifier_text(title, *tags, body)),
         )
+        runs = [unsegmented_text(text) for text in (title, joined, body)]
+        if any(runs):  # most pages have none: no row, no cost
+            conn.execute(
+                "INSERT INTO pages_tri(rowid, title, tags, body) VALUES (?, ?, ?, ?)",
+                (rowid, *runs),
+            )
     return row is None
 
 
@@ -565,6 +605,7 @@ def delete(conn: sqlite3.Connection, path: str) -> bool:
         if row is None:
             return False
         conn.execute("DELETE FROM pages_fts WHERE rowid = ?", (row[0],))
+        conn.execute("DELETE FROM pages_tri WHERE rowid = ?", (row[0],))
         conn.execute("DELETE FROM pages WHERE id = ?", (row[0],))
     return True
 
@@ -574,6 +615,7 @@ def clear(conn: sqlite3.Connection) -> None:
     cannot claim that an empty index is up to date)."""
     with transaction(conn):
         conn.execute("DELETE FROM pages_fts")
+        conn.execute("DELETE FROM pages_tri")
         conn.execute("DELETE FROM pages")
         conn.execute("DELETE FROM meta WHERE key NOT IN " + _SCHEMA_KEYS)
 
@@ -581,6 +623,8 @@ def clear(conn: sqlite3.Connection) -> None:
 def optimize(conn: sqlite3.Connection) -> None:
     """Merge the FTS5 b-trees into one (worth it after a full rebuild)."""
     conn.execute("INSERT INTO pages_fts(pages_fts) VALUES ('optimize')")
+    if tri_kind(conn) == "trigram":
+        conn.execute("INSERT INTO pages_tri(pages_tri) VALUES ('optimize')")
 
 
 def page_count(conn: sqlite3.Connection) -> int:
@@ -679,15 +723,18 @@ def search(
     if now is None:  # by the day: the same query gives the same scores all day long
         now = time.time() // 86400 * 86400
     backend = backend_of(conn)
-    all_terms, any_term = match_expressions(items, backend)
     params = {"type": type, "now": now, "today": now / rank.DAY}
-    sql = rank.ranking_sql(backend, by_type=type is not None)
-    rows = conn.execute(sql, {**params, "q": all_terms, "limit": limit}).fetchall()
-    if len(rows) < limit and any_term is not None:
-        seen = {row[0] for row in rows}
-        # Every all-terms hit is also an any-term hit: this many rows always hold enough new ones.
-        more = conn.execute(sql, {**params, "q": any_term, "limit": limit + len(rows)}).fetchall()
-        rows += [row for row in more if row[0] not in seen][: limit - len(rows)]
+    if any(item.kind == "substring" for item in items):
+        rows = _search_unsegmented(conn, items, backend, params, limit)
+    else:
+        all_terms, any_term = match_expressions(items, backend)
+        sql = rank.ranking_sql(backend, by_type=type is not None)
+        rows = conn.execute(sql, {**params, "q": all_terms, "limit": limit}).fetchall()
+        if len(rows) < limit and any_term is not None:
+            seen = {row[0] for row in rows}
+            # Every all-terms hit is also an any-term hit: this many rows always hold enough.
+            more = conn.execute(sql, {**params, "q": any_term, "limit": limit + len(rows)})
+            rows += [row for row in more.fetchall() if row[0] not in seen][: limit - len(rows)]
     texts = _texts(conn, [row[0] for row in rows])
     marks = snippets.highlighter(items)
     return [
@@ -705,10 +752,70 @@ def search(
 
 def match_expressions(items: list[Item], backend: str = "fts5") -> tuple[str, str | None]:
     """The full-text expressions ``search`` matches for a parsed query: every part, then (for
-    more than one part) any part. Public so the benchmark can time the same match raw."""
-    parts = [item.expression(backend) for item in items]
+    more than one part) any part. Public so the benchmark can time the same match raw.
+    Substring items are not words: they are matched in ``pages_tri``, not here."""
+    parts = [item.expression(backend) for item in items if item.kind != "substring"]
     all_terms = (" " if backend == "fts4" else " AND ").join(parts)
     return all_terms, " OR ".join(parts) if len(parts) > 1 else None
+
+
+def _search_unsegmented(
+    conn: sqlite3.Connection, items: list[Item], backend: str, params: dict, limit: int
+) -> list[tuple]:
+    """``search`` for a query holding runs of unsegmented scripts: every part first, then any
+    part, like word queries. A run is found inside the page's runs (``pages_tri``); the query's
+    words, if any, in ``pages_fts``.
+
+    Relevance per run: 10 in the title, 5 in the tags, plus ln(1 + occurrences in the body);
+    1 per matched word part. BM25 is not used: a run of 1-2 characters has no trigram, so no
+    MATCH to score, and one scale for every run keeps mixed queries comparable. The page weight
+    and retention factor are the word search's (``rank``)."""
+    runs = [item.text for item in items if item.kind == "substring"]
+    words = [item for item in items if item.kind != "substring"]
+    trigram = tri_kind(conn) == "trigram"
+    args = {**params, "limit": limit}
+    relevance, found = [], []
+    for n, run in enumerate(runs):
+        args[f"s{n}"] = run
+        relevance.append(
+            f"10.0 * (instr(coalesce(t.title, ''), :s{n}) > 0)"
+            f" + 5.0 * (instr(coalesce(t.tags, ''), :s{n}) > 0)"
+            f" + ln(1.0 + (length(coalesce(t.body, '')) - length(replace(coalesce(t.body, ''),"
+            f" :s{n}, ''))) / {len(run)})"
+        )
+        if trigram and len(run) >= 3:
+            args[f"m{n}"] = '"' + run.replace('"', '""') + '"'
+            found.append(f"t.rowid IN (SELECT rowid FROM pages_tri WHERE pages_tri MATCH :m{n})")
+        else:  # too short for a trigram, or no trigram tokenizer: look in every row that has runs
+            found.append(f"(instr(t.title, :s{n}) OR instr(t.tags, :s{n}) OR instr(t.body, :s{n}))")
+    if words:
+        all_words, any_word = match_expressions(words, backend)
+        args["w_all"], args["w_any"] = all_words, any_word or all_words
+        word_hit = "p.id IN (SELECT rowid FROM pages_fts WHERE pages_fts MATCH :w_{})"
+        relevance.append(f"1.0 * ({word_hit.format('any')})")
+    by_type = " AND p.type = :type" if params.get("type") else ""
+    select = (
+        f"SELECT p.id, p.path, p.title, p.type, ({' + '.join(relevance)}) * p.weight"
+        f" * {rank.FACTOR_SQL} AS score FROM {{source}} WHERE ({{where}}){by_type}"
+        " ORDER BY score DESC, p.path LIMIT :limit"
+    )
+    every = found + ([word_hit.format("all")] if words else [])
+    # Every part: the page has runs, so pages_tri drives the query.
+    sql = select.format(
+        source="pages_tri AS t CROSS JOIN pages AS p ON p.id = t.rowid", where=" AND ".join(every)
+    )
+    rows = conn.execute(sql, args).fetchall()
+    if len(rows) < limit and len(runs) + len(words) > 1:
+        # Any part: a page with the words but no runs counts too.
+        anyof = found + ([word_hit.format("any")] if words else [])
+        sql = select.format(
+            source="pages AS p LEFT JOIN pages_tri AS t ON t.rowid = p.id",
+            where=" OR ".join(anyof),
+        )
+        seen = {row[0] for row in rows}
+        more = conn.execute(sql, {**args, "limit": limit + len(rows)}).fetchall()
+        rows += [row for row in more if row[0] not in seen][: limit - len(rows)]
+    return rows
 
 
 def _texts(conn: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple[str, str, str]]:

@@ -3,11 +3,17 @@
 A user query never reaches SQLite as FTS syntax. It is reduced to word tokens, each quoted as an
 FTS string, so quotes, ``*``, ``-``, ``:``, ``NEAR(`` or ``OR`` typed by accident are plain text,
 while a balanced ``"quoted phrase"`` and a ``prefix*`` typed on purpose keep their meaning.
+
+Scripts written without spaces between words (Chinese, Japanese, Korean, Thai, Lao, Khmer,
+Myanmar, Tibetan) have no word tokens a tokenizer could find: ``unicode61`` keeps 日本語のタイトル
+as one token, so 日本語 would never match it. Runs of those scripts become ``substring`` items,
+matched anywhere inside the text (a trigram index beside the word index, see ``fts``).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 MAX_TERMS = 32  # a pasted paragraph should not become a 500-phrase query
@@ -67,6 +73,38 @@ def identifier_text(*texts: str) -> str:
     return "\n".join(out)
 
 
+# --- scripts without spaces between words --------------------------------------------------------
+
+# Thai, Lao, Tibetan, Myanmar, Hangul Jamo, Khmer, Hangul compatibility Jamo and syllables,
+# CJK radicals, kana, Bopomofo, CJK ideographs (with extensions and compatibility forms), half-width
+# katakana and Hangul. Korean separates words with spaces, but particles stick to them (한국어를):
+# substring search finds the word inside. The marks these scripts use (Thai vowels, Tibetan
+# vowel signs) are not letters to ``\w``, so runs are cut by script ranges, not by ``\w``.
+UNSEGMENTED = (
+    "\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u2e80-\u2fdf"
+    "\u3005\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c\u3040-\u30ff\u3100-\u312f"
+    "\u3130-\u318f\u31a0-\u31bf\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
+    "\uac00-\ud7ff\uf900-\ufaff\uff66-\uffdc\U00020000-\U0003134f"
+)
+_RUN = re.compile(f"[{UNSEGMENTED}]+")
+MAX_RUN = 64  # a pasted paragraph of Chinese is not one substring to find
+
+
+def unsegmented_runs(text: str) -> list[str]:
+    """The runs of unsegmented scripts in ``text``, NFC-normalised (Hangul typed as jamo and as
+    syllables compare equal), in order."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        return _RUN.findall(text)
+    return []
+
+
+def unsegmented_text(*texts: str) -> str:
+    """What the substring index holds for a page: its unsegmented runs, one a line (so no match
+    spans two runs the page keeps apart). Empty for a page without any, the common case."""
+    return "\n".join(run for text in texts for run in unsegmented_runs(text))
+
+
 # --- query parsing ----------------------------------------------------------------------------
 
 # Words that carry no topic: dropped from a query unless nothing else is left ("how do we handle
@@ -92,10 +130,10 @@ class Item:
     """One part of a parsed query: a word, a "quoted phrase" or a prefix*."""
 
     text: str
-    kind: str  # "word", "phrase" or "prefix"
+    kind: str  # "word", "phrase", "prefix" or "substring" (a run of an unsegmented script)
 
     def expression(self, backend: str = "fts5") -> str:
-        if self.kind == "phrase":
+        if self.kind in ("phrase", "substring"):
             return _phrase(self.text)
         if self.kind == "prefix":
             return _phrase(self.text + "*") if backend == "fts4" else _phrase(self.text) + "*"
@@ -139,6 +177,10 @@ def parse_query(query: str) -> list[Item]:
             if len(items) >= MAX_TERMS:
                 break
 
+    for run in unsegmented_runs(query):
+        add(run[:MAX_RUN], "substring")
+    if items:
+        query = _RUN.sub(" ", unicodedata.normalize("NFC", query))
     last = 0
     for match in _PHRASE.finditer(query):
         words(query[last : match.start()])

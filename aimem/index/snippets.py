@@ -5,6 +5,9 @@ re-tokenises every column of every hit (~40 µs a page, the largest fixed cost o
 one regular expression over the body finds the query's words in a few µs. The price is that the
 marks approximate the porter stemmer with stem prefixes ("timezones" marks "timezone", "run"
 also marks "runtime"): only the bold can be off, never which pages match or how they rank.
+
+A run of an unsegmented script (日本語) is marked exactly where it occurs, inside a longer run
+too, and a body without spaces is cut by characters around it rather than by words.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ def stems(items: list[Item]) -> list[str]:
     (lower-cased), prefixes as typed; longest first, so ``parse_config`` wins over ``parse``."""
     found: set[str] = set()
     for item in items:
+        if item.kind == "substring":
+            continue
         if item.kind == "prefix":
             found.add(item.text.casefold())
             continue
@@ -56,16 +61,24 @@ class Highlighter:
 
     stems: list[str]
     pattern: re.Pattern[str]
+    substrings: tuple[str, ...] = ()  # unsegmented runs: marked wherever they occur
 
 
 def highlighter(items: list[Item]) -> Highlighter | None:
     """What marks a query's words: a stem at the start of a word or after ``_`` (``parse_config``
-    is two words to the index), running to the end of that word; ``None`` without words."""
+    is two words to the index), running to the end of that word, and each unsegmented run as it
+    is; ``None`` without either."""
     found = stems(items)
-    if not found:
+    runs = tuple(sorted({i.text for i in items if i.kind == "substring"}, key=lambda s: -len(s)))
+    if not found and not runs:
         return None
-    alternatives = "|".join(re.escape(s) for s in found)
-    return Highlighter(found, re.compile(rf"(?<![^\W_])(?:{alternatives})[^\W_]*", re.IGNORECASE))
+    patterns = []
+    if found:
+        alternatives = "|".join(re.escape(s) for s in found)
+        patterns.append(rf"(?<![^\W_])(?:{alternatives})[^\W_]*")
+    if runs:
+        patterns.append("|".join(re.escape(r) for r in runs))
+    return Highlighter(found, re.compile("|".join(patterns), re.IGNORECASE), runs)
 
 
 def snippet(title: str, tags: str, body: str, marks: Highlighter | None) -> str:
@@ -105,6 +118,12 @@ def _hits(body: str, marks: Highlighter) -> list[tuple[int, str]]:
                 hits.append((at, stem_))
                 kept += 1
             at = low.find(stem_, at + len(stem_))
+    for run in marks.substrings[: MAX_HITS // PER_WORD]:
+        at, kept = body.find(run), 0
+        while at != -1 and kept < PER_WORD:
+            hits.append((at, run))
+            kept += 1
+            at = body.find(run, at + len(run))
     hits.sort()
     return hits
 
@@ -126,9 +145,24 @@ def _best(hits: list[tuple[int, str]]) -> int:
     return best
 
 
+MAX_SNIPPET_CHARS = 240  # longer means the body has few spaces (CJK, Thai): cut by characters
+CHARS_BEFORE = 20  # of a character window, before the hit
+CHARS_AFTER = 60
+
+
 def _around(body: str, start: int, pattern: re.Pattern[str]) -> str:
     """``SNIPPET_TOKENS`` words: ``WORDS_BEFORE`` before the hit at ``start``, the rest from it;
-    ``…`` where the body goes on."""
+    ``…`` where the body goes on. Text without spaces between words gets a window of
+    characters instead."""
+    text = _around_words(body, start, pattern)
+    if len(text) <= MAX_SNIPPET_CHARS:
+        return text
+    left, right = max(0, start - CHARS_BEFORE), start + CHARS_AFTER
+    text = mark(_one_line(body[left:right]), pattern)
+    return ("…" if left else "") + text + ("…" if right < len(body) else "")
+
+
+def _around_words(body: str, start: int, pattern: re.Pattern[str]) -> str:
     head = body[max(0, start - 40 * WORDS_BEFORE) : start]
     before = head.split()
     # A hit inside a word (``parse_|config``) keeps its word whole.
