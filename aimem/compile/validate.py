@@ -249,6 +249,8 @@ def _check_action(
         if target_id not in (None, ""):
             raise _Drop("create names a target")
     else:
+        if target_id is None:
+            raise _Drop(f"{op} names no candidate (target is null)")
         if not isinstance(target_id, str) or target_id not in candidates:
             raise _Drop(f"target {str(target_id)[:60]!r} is not a candidate id")
         target = candidates[target_id]
