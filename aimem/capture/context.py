@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from aimem.capture.journal import short_session_id
+from aimem._hash import short_session_id
 
 FENCE_OPEN = "<aimem-handoff>"
 FENCE_CLOSE = "</aimem-handoff>"
@@ -111,6 +111,51 @@ def read_wiki_page(wiki_dir: str, rel: object) -> str | None:
         return None
 
 
+# When a handoff does not fit, its sections are shortened in this order (each keeps its heading,
+# its first lines and its last ones) before anything is cut from the end: the open questions,
+# next steps and summary are what the next agent needs most.
+CUT_ORDER = (
+    "Failed attempts",
+    "Files changed",
+    "Files touched",
+    "Last request",
+    "Earlier handoff",
+    "Gotchas",
+    "Decisions",
+    "Summary",
+    "Next steps",
+    "Open questions",
+)
+_SECTION = "\n## "
+
+
+def _shorten(section: str, size: int) -> str:
+    """A section (its heading line first) within ``size`` characters: heading, head and tail."""
+    heading, _, text = section.partition("\n")
+    room = size - len(heading) - 1
+    if room < 40:
+        return heading + "\n(cut)"
+    marker = "\n…\n"
+    head = (room - len(marker)) // 2
+    tail = room - len(marker) - head
+    return heading + "\n" + text[:head] + marker + text[len(text) - tail :]
+
+
+def fit_sections(body: str, size: int) -> str:
+    """A handoff page body within ``size`` characters: the sections least needed to pick up the
+    work are shortened first (``CUT_ORDER``); only then is the body cut from its end."""
+    parts = body.split(_SECTION)
+    for name in CUT_ORDER:
+        for i in range(1, len(parts)):
+            excess = sum(map(len, parts)) + len(_SECTION) * (len(parts) - 1) - size
+            if excess <= 0:
+                return _SECTION.join(parts)
+            if parts[i].startswith(name):
+                parts[i] = _shorten(parts[i], len(parts[i]) - excess)
+    text = _SECTION.join(parts)
+    return text if len(text) <= size else text[: max(0, size)]
+
+
 def build_context(
     project_name: str,
     brief: str | None,
@@ -137,7 +182,7 @@ def build_context(
         room = max_chars - len(title) - len(head) - len(tail) - min(len(brief_text), 1500) - 2
         if len(body) > room:
             note = f"\n…[cut; full page: `aimem show {one_line(offer.get('path'))}`]"
-            body = body[: max(0, room - len(note))] + note
+            body = neutralise(fit_sections(body, max(0, room - len(note)))) + note
         handoff = head + body + tail
     if not handoff and not brief_text:
         return ""

@@ -17,7 +17,7 @@ from aimem.capture import journal, jsonfast, observation, state
 from aimem.capture.adapters import load as load_adapter
 from aimem.config import Settings, load_settings, make_private_dirs
 from aimem.logfile import hook_log, hook_log_once, log_path
-from aimem.project import Project, git_branch, paths_for, resolve_project
+from aimem.project import Project, paths_for, resolve_project
 
 USAGE = "usage: aimem hook <agent> [<event>]  (reads the agent's hook payload on stdin)"
 _CHUNK = 1 << 20
@@ -100,8 +100,15 @@ def run(
         _write_project_meta(paths.meta, project)
     if unkept:
         observed.fields = {unkept: size}
-    elif observed.kind == "session_start":
-        observed.fields["branch"] = git_branch(observed.cwd)
+    elif observed.kind in ("session_start", "session_end"):
+        # The commit the checkout is at: consolidation lists every file changed since the
+        # session started (shell commands and commits included), not only Edit/Write calls.
+        from aimem.capture.githead import read_head
+
+        branch, head = read_head(observed.cwd)
+        observed.fields["head"] = head
+        if observed.kind == "session_start":
+            observed.fields["branch"] = branch
     record = observation.build(agent, event, observed, project.slug)
     written = journal.append_line(
         paths.journal(observed.session),

@@ -11,12 +11,11 @@ concurrent session sees it claimed. Standard library only.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 
 from aimem.capture import jsonfast
-from aimem.config import make_private_dirs
+from aimem.files import state_lock, write_atomic  # also used as state.state_lock by callers
 
 OFFERED = "offered"
 CLAIMED = "claimed"
@@ -29,23 +28,6 @@ def now_iso(ts: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z"
 
 
-class state_lock:  # noqa: N801 - used like a function: ``with state_lock(dir):``
-    """Exclusive project state lock (``fcntl.flock``; released by the kernel if we die).
-    A class, not ``@contextmanager``: ``contextlib`` costs ~4 ms on the hook path."""
-
-    def __init__(self, state_dir: str) -> None:
-        self.path = os.path.join(state_dir, "state.lock")
-        self.fd = -1
-
-    def __enter__(self) -> None:
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc: object) -> None:
-        os.close(self.fd)  # closing releases the lock
-
-
 def read_json(path: str) -> dict:
     """A JSON object from ``path``; ``{}`` when missing or unreadable (state is re-derivable)."""
     try:
@@ -54,39 +36,6 @@ def read_json(path: str) -> dict:
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never part of one.
-
-    The bytes go to a temp file beside it; every ``os.write`` is checked (it may write less than
-    asked, e.g. on a nearly full disk) and the file is fsynced before the rename. On any failure
-    the temp file is removed, the old file stays as it was, and the ``OSError`` propagates.
-    The new file gets ``mode`` whatever the umask."""
-    folder = os.path.dirname(path)
-    make_private_dirs(folder)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        try:
-            if mode != 0o600:
-                os.fchmod(fd, mode)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                if written <= 0:  # never for a regular file; guards against a silent loop
-                    raise OSError(28, "No space left on device", tmp)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        try:  # noqa: SIM105 - no contextlib on the hook path (~4 ms)
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def write_json_atomic(path: str, value: dict) -> None:

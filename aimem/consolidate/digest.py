@@ -1,4 +1,13 @@
-"""What happened in one session, reduced from its journal records (zero-LLM)."""
+"""What happened in one session, reduced from its journal records (zero-LLM).
+
+Besides the prompts, calls and answers, the digest keeps what the session wrote down for later
+(:mod:`aimem.consolidate.notes`): the open questions and next steps still open at its end, and
+every decision and gotcha. An item is open until a later turn of the session takes it up (its
+words occur in a later prompt, tool input or answer); one the user wrote in a prompt is checked
+against that turn's work only. ``carried``, ``earlier`` and ``changed`` are filled at
+consolidation by :func:`aimem.consolidate.handoff.prepare_handoff` (they need the wiki and the
+project's repository).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from aimem.capture.journal import short_session_id
+from aimem._hash import short_session_id
+from aimem.consolidate.notes import DECISION, GOTCHA, Note, addressed, extract, words
 
 TOOL_KINDS = ("tool_use", "tool_result", "tool_error")
 
@@ -37,6 +47,17 @@ class SessionDigest:
     branch: str = ""
     observations: int = 0
     answered_last_prompt: bool = False
+    answers: list[str] = field(default_factory=list)  # every turn's final answer, in order
+    head_start: str = ""  # the commit the project's checkout was at when the session started
+    head_end: str = ""  # ... and when it ended ("" when not recorded)
+    open_notes: list[Note] = field(default_factory=list)  # questions and steps still open
+    decisions: list[str] = field(default_factory=list)
+    gotchas: list[str] = field(default_factory=list)
+    words: set[str] = field(default_factory=set)  # content words of prompts, inputs, answers
+    # Filled at consolidation (``handoff.prepare_handoff``), empty until then:
+    carried: list[dict] = field(default_factory=list)  # open items of the previous offer
+    earlier: list[str] = field(default_factory=list)  # earlier handoffs a thin session continues
+    changed: list[str] | None = None  # files changed in the project's repo (None: unknown)
 
     @property
     def empty(self) -> bool:
@@ -68,7 +89,8 @@ class SessionDigest:
         return f"{self.agent} session {self.short_id}"
 
 
-def _relative(path: str, cwd: str) -> str:
+def relative(path: str, cwd: str) -> str:
+    """``path`` relative to ``cwd`` when it is inside it, else as it is."""
     if cwd and os.path.isabs(path):
         try:
             rel = os.path.relpath(path, cwd)
@@ -97,20 +119,25 @@ def digest(records: list[dict]) -> SessionDigest | None:
     # calls each get one result instead of the later start shadowing the earlier one.
     open_calls: dict[tuple[str, str], list[ToolCall]] = {}
     files: dict[str, None] = {}
+    turn = _Turn()
     for record in records:
         kind = record.get("kind")
         ts = _ts(record)
         result.started = min(result.started, ts)
         result.ended = max(result.ended, ts)
         if kind == "prompt" and isinstance(record.get("text"), str):
+            turn.close(result)
+            turn = _Turn()
+            turn.prompt(record["text"])
             result.prompts.append(record["text"])
             result.answered_last_prompt = False
         elif kind in TOOL_KINDS:
             tool = str(record.get("tool") or "?")
             command = str(record.get("input") or "")
+            turn.work(command)
             for path in record.get("files") or []:
                 if isinstance(path, str):
-                    files[_relative(path, result.cwd)] = None
+                    files[relative(path, result.cwd)] = None
             key = (tool, command)
             if kind == "tool_use":
                 call = ToolCall(tool, command, None)
@@ -128,15 +155,69 @@ def digest(records: list[dict]) -> SessionDigest | None:
                 call.ok, call.detail = ok, detail
         elif kind == "stop" and isinstance(record.get("message"), str):
             result.last_message = record["message"]
+            result.answers.append(record["message"])
             result.answered_last_prompt = True
+            turn.answer(record["message"])
+            turn.close(result)
+            turn = _Turn()
         elif kind == "compact" and isinstance(record.get("summary"), str):
             result.compactions.append(record["summary"])
-        elif kind == "session_start" and isinstance(record.get("branch"), str):
-            result.branch = record["branch"]
+        elif kind == "session_start":
+            if isinstance(record.get("branch"), str):
+                result.branch = record["branch"]
+            if isinstance(record.get("head"), str) and not result.head_start:
+                result.head_start = record["head"]  # a resumed session keeps its first start
         elif kind == "session_end":
             result.end_reason = str(record.get("reason") or "")
+            if isinstance(record.get("head"), str):
+                result.head_end = record["head"]
+    turn.close(result)
     result.files = list(files)
     return result
+
+
+class _Turn:
+    """One prompt and the work and answer that follow it, for the items left open."""
+
+    def __init__(self) -> None:
+        self.asked: set[str] = set()  # words of the prompt
+        self.done: set[str] = set()  # words of the tool inputs and the answer
+        self.from_prompt: list[Note] = []
+        self.from_answer: list[Note] = []
+
+    def prompt(self, text: str) -> None:
+        self.asked = words(text)
+        self.from_prompt = extract(text)
+
+    def work(self, command: str) -> None:
+        self.done |= words(command)
+
+    def answer(self, text: str) -> None:
+        self.done |= words(text)
+        self.from_answer = extract(text)
+
+    def close(self, d: SessionDigest) -> None:
+        """Fold the turn into ``d``: earlier items it takes up are closed; the prompt's items
+        stay open unless the turn's own work takes them up; the answer's items are open."""
+        if not (self.asked or self.done or self.from_prompt or self.from_answer):
+            return
+        everything = self.asked | self.done
+        d.words |= everything
+        kept = [n for n in d.open_notes if not addressed(n.text, everything)]
+        for note in self.from_prompt:
+            if note.kind in (DECISION, GOTCHA) or not addressed(note.text, self.done):
+                kept.append(note)
+        kept.extend(self.from_answer)
+        d.open_notes = []
+        for note in kept:
+            if note.kind == DECISION:
+                if note.text not in d.decisions:
+                    d.decisions.append(note.text)
+            elif note.kind == GOTCHA:
+                if note.text not in d.gotchas:
+                    d.gotchas.append(note.text)
+            elif note not in d.open_notes:
+                d.open_notes.append(note)
 
 
 def _ts(record: dict) -> float:

@@ -155,3 +155,75 @@ def test_title_is_the_first_prompt_line_shortened() -> None:
     assert digest([rec("tool_use", 0, tool="Bash", input="ls")]).title == (
         "claude-code session 456789ab"
     )
+
+
+# --- what the session wrote down, and the commits it started and ended at -------------------
+
+
+def test_heads_come_from_the_start_and_end_records() -> None:
+    d = digest(
+        [
+            rec("session_start", 0, branch="main", head="a" * 40),
+            rec("prompt", 1, text="go"),
+            rec("session_end", 5, head="b" * 40),
+            rec("session_start", 9, branch="main", head="b" * 40),  # resumed
+        ]
+    )
+    assert d.head_start == "a" * 40  # the first start: the resumed session's whole span
+    assert d.head_end == "b" * 40
+
+
+def test_items_of_an_earlier_turn_stay_open_through_a_thanks() -> None:
+    d = digest(
+        [
+            rec("prompt", 1, text="Add refunds"),
+            rec("tool_use", 2, tool="Edit", input="money.py"),
+            rec(
+                "stop",
+                3,
+                message="Done. Open question: are partial refunds allowed below one cent? "
+                "Next step: write the rounding tests\nDecision: money is integer cents.",
+            ),
+            rec("prompt", 4, text="thanks, that's all"),
+            rec("stop", 5, message="You're welcome!"),
+        ]
+    )
+    assert [(n.kind, n.text) for n in d.open_notes] == [
+        ("question", "are partial refunds allowed below one cent?"),
+        ("step", "write the rounding tests"),
+    ]
+    assert d.decisions == ["money is integer cents"]
+    assert d.answers == [d.answers[0], "You're welcome!"] and d.last_message == "You're welcome!"
+
+
+def test_a_later_turn_that_takes_an_item_up_closes_it() -> None:
+    d = digest(
+        [
+            rec("prompt", 1, text="Add refunds"),
+            rec("stop", 2, message="Next steps:\n- write the rounding tests\n- update docs/api.md"),
+            rec("prompt", 3, text="ok do the rounding tests"),
+            rec("tool_use", 4, tool="Write", input="tests/test_rounding.py"),
+            rec("stop", 5, message="Added them; all green."),
+        ]
+    )
+    assert [n.text for n in d.open_notes] == ["update docs/api.md"]
+
+
+def test_items_the_user_writes_in_a_prompt() -> None:
+    d = digest(
+        [
+            rec("prompt", 1, text="Decision: we drop Python 3.9. TODO: bump the classifiers"),
+            rec("stop", 2, message="Noted."),
+            rec("prompt", 3, text="Gotcha: CI caches the venv. TODO: fix the README badge"),
+            rec("tool_use", 4, tool="Edit", input="README.md badge"),
+            rec("stop", 5, message="Fixed the README badge."),
+        ]
+    )
+    assert d.decisions == ["we drop Python 3.9"]
+    assert d.gotchas == ["CI caches the venv"]
+    assert [n.text for n in d.open_notes] == ["bump the classifiers"]
+
+
+def test_a_question_mark_alone_is_not_an_open_item() -> None:
+    d = digest([rec("prompt", 1, text="x"), rec("stop", 2, message="Should I also do Y?")])
+    assert d.open_notes == []
