@@ -55,10 +55,12 @@ CHROMIUM_FLAGS = [
     "--window-size=1280,900",
 ]
 
-# What a successful attack would leave behind: every payload below sets one of these.
+# What a successful attack would leave behind: every payload below sets one of these. The title
+# is built at run time ('PW' + 'NED'), so a page that shows the payload as text (escaped, as it
+# must) does not contain it.
 PWNED_TITLE = "PWNED"
-SCRIPT = f"<script>window.__pwned = 'script'; document.title = '{PWNED_TITLE}'</script>"
-ONERROR = f"<img src=x onerror=\"window.__pwned = 'onerror'; document.title = '{PWNED_TITLE}'\">"
+SCRIPT = "<script>window.__pwned = 'script'; document.title = 'PW' + 'NED'</script>"
+ONERROR = "<img src=x onerror=\"window.__pwned = 'onerror'; document.title = 'PW' + 'NED'\">"
 SVG = "<svg onload=\"window.__pwned = 'svg'\"><circle r=5></circle></svg>"
 JS_MD_LINK = "[click me](javascript:window.__pwned='md-link')"
 JS_HTML_LINK = "<a href=\"javascript:window.__pwned='html-link'\">raw link</a>"
@@ -109,8 +111,10 @@ class World:
             ).stdout.strip()
             out[f"{slug}:HEAD"] = head
             for suffix in ("", "-wal"):
+                # An empty -wal holds no data: SQLite creates one when it opens a WAL database,
+                # even read-only (mode=ro), so only its content counts.
                 file = Path(paths.index + suffix)
-                if file.exists():
+                if file.exists() and (suffix == "" or file.stat().st_size):
                     out[f"{slug}:index{suffix}"] = hashlib.sha256(file.read_bytes()).hexdigest()
         return out
 
