@@ -19,6 +19,7 @@ from aimem.cli.commands import (
     consolidate,
     doctor,
     explore,
+    export,
     hook,
     install,
     log,
@@ -28,6 +29,7 @@ from aimem.cli.commands import (
     status,
     sweep,
     timer,
+    web,
 )
 from aimem.cli.context import CliError, examples
 
@@ -103,6 +105,8 @@ for module in (
     explore,
     status,
     log,
+    web,
+    export,
     consolidate,
     sweep,
     mcp,
