@@ -71,4 +71,11 @@ def serve(
         ws="none",
     )
     server = uvicorn.Server(config)
-    server.run(sockets=[bound.sock])
+    try:
+        server.run(sockets=[bound.sock])
+    except KeyboardInterrupt:
+        # uvicorn shuts down on Ctrl-C, then raises the signal again for the caller: stopping
+        # the view is the normal way to end it, not an error.
+        pass
+    finally:
+        bound.sock.close()

@@ -70,12 +70,17 @@ class Links:
         else:
             target, base = route, self.here
         start = posixpath.dirname(base) or "/"
-        rel = posixpath.relpath(target, start)
-        if target.endswith("/") and not rel.endswith("/"):
+        if target.endswith("/"):
+            rel = posixpath.relpath(target.rstrip("/") or "/", start)
             rel = "./" if rel == "." else rel + "/"
+        else:
+            # The folder, then the name: relpath alone turns a file that is an ancestor of
+            # here ("/p/s/page/a" from "/p/s/page/a/b.md") into a folder link ("." or "..").
+            folder = posixpath.relpath(posixpath.dirname(target) or "/", start)
+            name = posixpath.basename(target)
+            rel = name if folder == "." else f"{folder}/{name}"
+        # ":" is quoted too, so a first segment never reads as a URL scheme.
         rel = quote(rel, safe="/.-_~")
-        if ":" in rel.split("/", 1)[0]:
-            rel = "./" + rel  # "a:b" would read as a URL scheme
         if query:
             clean = {k: v for k, v in query.items() if v not in (None, "")}
             if clean:

@@ -146,4 +146,17 @@ def build_world(root: Path) -> WebWorld:
     person_edits(paths.wiki, edited, "the same moment", "the very same moment", "Bob")
     done = run_aimem("reindex", env=env, cwd=str(main_repo))  # as a person would after git
     assert done.returncode == 0, done.stderr
+    plant_canaries(paths)
     return world
+
+
+CANARY = "CANARY-OUTSIDE-THE-WIKI"
+
+
+def plant_canaries(paths: ProjectPaths) -> None:
+    """Files no view may ever show: one beside the wiki, one inside ``.git``, and a symlink in
+    the work tree pointing at the first (a page path must not escape through it)."""
+    outside = Path(paths.base) / "outside.md"
+    outside.write_text(f"---\ntitle: {CANARY}\n---\n{CANARY}\n")
+    (Path(paths.wiki) / ".git" / "canary.md").write_text(f"{CANARY}\n")
+    (Path(paths.wiki) / "escape.md").symlink_to(outside)

@@ -474,3 +474,34 @@ def fresh_profile() -> Path:
 
 def remove_profile(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def type_and_submit(driver, element, text: str) -> None:
+    """Type ``text`` into a form field and press Enter, then wait for the next page to load
+    (a submit does not wait for the navigation it starts)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.clear()
+    element.send_keys(text, Keys.ENTER)
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 10).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
+def click_and_wait(driver, element) -> None:
+    """Click ``element`` (a link or a submit button) and wait for the page it opens to load."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 10).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
