@@ -12,7 +12,10 @@ from aimem.cli.context import PANEL_SETUP, CliError, examples
 if TYPE_CHECKING:
     from aimem.install.common import Target
 
-AGENTS_HELP = "Agents: claude-code, codex, gemini, cursor, opencode."
+AGENTS_HELP = (
+    "Agents: claude-code, codex, gemini, cursor, opencode (hooks and MCP); "
+    "claude-desktop, vscode, windsurf, zed (MCP only)."
+)
 SCOPE_HELP = "user: the agent's configs in your home; project: the ones in the current project."
 
 
