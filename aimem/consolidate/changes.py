@@ -22,10 +22,12 @@ from pygit2.enums import DiffOption
 
 log = logging.getLogger("aimem.consolidate")
 
-# Seconds around the session during which a working-tree change is taken as the session's:
-# clocks of the journal and the file system are the same machine's, the slack covers writes
-# just before the first hook and an agent's last write racing its SessionEnd.
-BEFORE_SLACK = 5.0
+# Seconds around the session during which a working-tree change is taken as the session's. The
+# journal's clock and the file system's are the same machine's; before the start, the slack only
+# covers a coarse file-system clock (a change made by the session before it is not possible:
+# SessionStart runs first), so a file the previous session left dirty a moment earlier is not
+# taken. After the end, it covers an agent's last write racing its SessionEnd.
+BEFORE_SLACK = 1.0
 AFTER_SLACK = 60.0
 _UNTRACKED = DiffOption.INCLUDE_UNTRACKED | DiffOption.RECURSE_UNTRACKED_DIRS
 
