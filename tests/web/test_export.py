@@ -5,6 +5,7 @@ is there, nothing can run but the site's own script files, and memory is untouch
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from replay import run_aimem
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
 from browser_harness import SCRIPT, World, build_world  # noqa: E402
@@ -162,6 +164,46 @@ def test_target_folder_rules(world: World, tmp_path: Path) -> None:
     assert not (out / "stale.html").exists()
     assert not (out / "p" / world.main).exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".aimem-export")] == []
+
+
+def test_cli_export(world: World, tmp_path: Path) -> None:
+    out = tmp_path / "cli"
+    done = run_aimem(
+        "export", "--html", str(out), "--all", "--json", env=world.env, cwd=str(world.root)
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert sorted(result["projects"]) == sorted(world.paths) and result["missing"] == []
+    assert (out / "index.html").is_file()
+    # From inside a project, without flags: that project.
+    one = tmp_path / "cli-one"
+    done = run_aimem(
+        "export", "--html", str(one), env=world.env, cwd=str(world.projects[world.main])
+    )
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stdout and os.listdir(one / "p") == [world.main]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--all", "--project", "x"], "cannot be used together"),
+        (["--project", "no-such-project"], "no-such-project"),
+    ],
+)
+def test_cli_bad_input_is_one_line(world: World, tmp_path: Path, args, message) -> None:
+    done = run_aimem(
+        "export", "--html", str(tmp_path / "x"), *args, env=world.env, cwd=str(world.root)
+    )
+    assert done.returncode != 0
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_cli_help_has_an_example(world: World) -> None:
+    done = run_aimem("export", "--help", env=world.env)
+    assert done.returncode == 0
+    assert "aimem export --html" in done.stdout and "--all" in done.stdout
 
 
 _SEGMENT = st.text(
