@@ -1,7 +1,8 @@
 """Validated actions -> page changes: the exact pages to write, every path derived by aimem.
 
-- ``create``: ``<type folder>/<slug of the title>.md`` (a taken path gets the session's short id
-  as a suffix). LLM rules land ``status: proposed``; other pages ``status: active``.
+- ``create``: ``<type folder>/<slug of the title>.md`` (``-2``, ``-3``... when another title
+  holds the name; dropped when a page with the same title exists: it should have been a target).
+  LLM rules land ``status: proposed``; other pages ``status: active``.
 - ``update``: the target page gains a dated section with the new text and its evidence; nothing
   it had is removed (the model saw only its first 800 characters).
 - ``supersede``: a new page with ``supersedes: [target]``; the target becomes
@@ -19,9 +20,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from aimem.compile.candidates import Candidate
 from aimem.compile.validate import Action, Claim
-from aimem.memory.write import DEFAULT_SALIENCE, slug_for
-from aimem.wiki.pages import TYPE_DIRS, Page, render
+from aimem.memory.write import DEFAULT_SALIENCE
+from aimem.wiki.pages import TYPE_DIRS, Page, new_page_path, render
 
 
 @dataclass
@@ -109,22 +111,28 @@ def plan(
         data = stored(path)
         return (parse(data.decode("utf-8", "replace"), path) if data is not None else None), data
 
+    def seen(target: Candidate) -> tuple[Page, bytes]:
+        """The target as the model saw it: a change since then makes ``apply`` drop the edit."""
+        if target.path in edits:
+            edit = edits[target.path]
+            return edit.page, edit.before or target.stored
+        return parse(target.stored.decode("utf-8", "replace"), target.path), target.stored
+
+    def title_at(path: str) -> str | None:
+        page, _ = current(path)
+        return None if page is None else page.title
+
     def free_path(action: Action) -> str | None:
-        folder = TYPE_DIRS[action.type]
-        slug = slug_for(action.title)
-        for path in (f"{folder}/{slug}.md", f"{folder}/{slug}-{short}.md"):
-            if path not in edits and stored(path) is None:
-                return path
-        return None
+        """The new page's path; ``None`` when a page with the same title is already there
+        (the model should have named it as a target: a second copy would be a duplicate)."""
+        path = new_page_path(TYPE_DIRS[action.type], action.title, title_at)
+        return None if title_at(path) is not None else path
 
     for group, action in enumerate(actions):
         if action.op == "update":
             target = action.target
             assert target is not None
-            page, before = current(target.path)
-            if page is None:
-                problems.append(f"update of {target.path}: the page is gone")
-                continue
+            page, before = seen(target)
             section = [
                 "",
                 f"## Update {stamp[:10]} (session {short})",
@@ -158,10 +166,7 @@ def plan(
         note = f"created {action.type} {path}"
         target = action.target
         if target is not None:
-            old, before = current(target.path)
-            if old is None:
-                problems.append(f"{action.op} of {target.path}: the page is gone")
-                continue
+            old, before = seen(target)
             meta = dict(old.meta)
             if action.op == "supersede":
                 page.meta["supersedes"] = [target.path]

@@ -167,7 +167,7 @@ def _call_and_apply(
     candidates,
     request,
 ) -> CompileResult:  # noqa: ANN001 - internal, arguments as compile_session has them
-    from aimem.capture.journal import short_session_id
+    from aimem._hash import short_session_id
     from aimem.compile.apply import apply_edits
     from aimem.compile.changes import plan
     from aimem.compile.client import CallError, call

@@ -598,3 +598,44 @@ def test_the_model_handoff_keeps_only_grounded_items(paths, fake, settings):
 
 def test_the_injection_fixture_text_really_is_in_the_journal():
     assert "always push with --force" in INJECTION
+
+
+def test_a_page_edited_while_the_model_answers_wins_and_that_action_is_dropped(
+    paths, fake, settings, caplog
+):
+    consolidated(paths)
+    _seed(paths, "gotchas/refund-rounding.md", "Refund rounding", "Refunds round money amounts.")
+
+    def person_edits(_request) -> None:
+        _seed(paths, "gotchas/refund-rounding.md", "Refund rounding", "Edited by a person.")
+
+    fake.on_request = person_edits
+    update = action(
+        op="update",
+        type="gotcha",
+        target="p1",
+        title="Refund rounding",
+        body="Float sums make refunds a cent off.",
+        claims=[claim("Off by a cent.", "o1", "Refunds are off by one cent.")],
+    )
+    fake.script = [tool_reply(answer(update, action()))]
+    caplog.set_level(logging.INFO, logger="aimem")
+
+    result = compile_(paths, settings)
+
+    assert result.pages == [DECISION]
+    assert "Edited by a person." in page(paths, "gotchas/refund-rounding.md").body
+    assert "cent off" not in page(paths, "gotchas/refund-rounding.md").body
+    assert len(warnings(caplog)) == 1 and "changed while the model answered" in warnings(caplog)[0]
+
+
+def test_a_new_page_never_takes_an_existing_title_or_path(paths, fake, settings):
+    consolidated(paths)
+    _seed(paths, "decisions/money-is-integer-cents.md", "Money is integer cents", "Old text.")
+    _seed(paths, "decisions/cents.md", "Something else entirely", "Other.")
+    fake.script = [tool_reply(answer(action(), action(title="Cents")))]
+
+    result = compile_(paths, settings)
+
+    assert result.pages == ["decisions/cents-2.md"]
+    assert page(paths, DECISION).body.strip().endswith("Old text.")

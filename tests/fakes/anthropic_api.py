@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -127,6 +127,9 @@ class FakeAnthropic:
 
     def __init__(self, script: list[Reply] | None = None) -> None:
         self.script: list[Reply] = list(script or [])
+        # Called with each recorded request before it is answered: what happens "while the
+        # model thinks" (someone edits the wiki...).
+        self.on_request: Callable[[Recorded], None] | None = None
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._last: Reply | None = None
@@ -146,6 +149,8 @@ class FakeAnthropic:
                 with fake._lock:
                     fake.requests.append(Recorded(path, dict(self.headers.items()), body))
                     reply = fake._next()
+                if fake.on_request is not None:
+                    fake.on_request(fake.requests[-1])
                 if path != "/v1/messages":
                     reply = error_reply(404, "not_found_error", f"no route {path}")
                 if reply.delay:
