@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from replay import aimem_exe
 
 from aimem.cli import app as cli_app
 
@@ -80,3 +81,29 @@ def test_any_command_line_ends_cleanly(
         assert all(line.startswith("aimem: ") for line in lines), err  # warnings, then the error
     if code == 2:
         assert len(err.splitlines()) == 1 and "--help" in err
+
+
+@settings(
+    max_examples=int(os.environ.get("AIMEM_FUZZ_EXAMPLES_EXE", "20")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(command=st.sampled_from(COMMANDS), rest=st.lists(TOKENS, max_size=4))
+def test_the_real_executable_ends_cleanly(command: str, rest: list[str], world: Path) -> None:
+    """A sample through ``.venv/bin/aimem`` itself: the entry point, a real argv and a real
+    stdin (empty), as a shell would run it."""
+    result = subprocess.run(
+        [aimem_exe(), command, *rest],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+        cwd=str(world),
+    )
+    assert result.returncode in (0, 1, 2), (command, rest, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "aimem: error: unexpected " not in result.stderr
+    if result.returncode:
+        lines = result.stderr.splitlines()
+        assert lines and lines[-1].startswith("aimem: error: "), (command, rest, result.stderr)
