@@ -774,7 +774,7 @@ def _search_unsegmented(
     words = [item for item in items if item.kind != "substring"]
     trigram = tri_kind(conn) == "trigram"
     args = {**params, "limit": limit}
-    relevance, found = [], []
+    relevance, found, candidates = [], [], []
     for n, run in enumerate(runs):
         args[f"s{n}"] = run
         relevance.append(
@@ -785,34 +785,39 @@ def _search_unsegmented(
         )
         if trigram and len(run) >= 3:
             args[f"m{n}"] = '"' + run.replace('"', '""') + '"'
-            found.append(f"t.rowid IN (SELECT rowid FROM pages_tri WHERE pages_tri MATCH :m{n})")
-        else:  # too short for a trigram, or no trigram tokenizer: look in every row that has runs
-            found.append(f"(instr(t.title, :s{n}) OR instr(t.tags, :s{n}) OR instr(t.body, :s{n}))")
+            match = f"SELECT rowid FROM pages_tri WHERE pages_tri MATCH :m{n}"
+        else:  # too short for a trigram, or no trigram tokenizer: every row that has runs
+            match = (
+                "SELECT rowid FROM pages_tri"
+                f" WHERE instr(title, :s{n}) OR instr(tags, :s{n}) OR instr(body, :s{n})"
+            )
+        found.append(f"t.rowid IN ({match})")
+        candidates.append(match)
     if words:
         all_words, any_word = match_expressions(words, backend)
         args["w_all"], args["w_any"] = all_words, any_word or all_words
-        word_hit = "p.id IN (SELECT rowid FROM pages_fts WHERE pages_fts MATCH :w_{})"
-        relevance.append(f"1.0 * ({word_hit.format('any')})")
+        found.append("t.rowid IN (SELECT rowid FROM pages_fts WHERE pages_fts MATCH :w_all)")
+        candidates.append("SELECT rowid FROM pages_fts WHERE pages_fts MATCH :w_any")
+        relevance.append(
+            "1.0 * (p.id IN (SELECT rowid FROM pages_fts WHERE pages_fts MATCH :w_any))"
+        )
     by_type = " AND p.type = :type" if params.get("type") else ""
     select = (
         f"SELECT p.id, p.path, p.title, p.type, ({' + '.join(relevance)}) * p.weight"
-        f" * {rank.FACTOR_SQL} AS score FROM {{source}} WHERE ({{where}}){by_type}"
+        f" * {rank.FACTOR_SQL} AS score FROM {{source}} WHERE {{where}}{by_type}"
         " ORDER BY score DESC, p.path LIMIT :limit"
     )
-    every = found + ([word_hit.format("all")] if words else [])
     # Every part: the page has runs, so pages_tri drives the query.
-    sql = select.format(
-        source="pages_tri AS t CROSS JOIN pages AS p ON p.id = t.rowid", where=" AND ".join(every)
-    )
-    rows = conn.execute(sql, args).fetchall()
-    if len(rows) < limit and len(runs) + len(words) > 1:
-        # Any part: a page with the words but no runs counts too.
-        anyof = found + ([word_hit.format("any")] if words else [])
-        sql = select.format(
-            source="pages AS p LEFT JOIN pages_tri AS t ON t.rowid = p.id",
-            where=" OR ".join(anyof),
+    source = "pages_tri AS t CROSS JOIN pages AS p ON p.id = t.rowid"
+    rows = conn.execute(select.format(source=source, where=" AND ".join(found)), args).fetchall()
+    if len(rows) < limit and len(found) > 1:
+        # Any part: the union of each part's pages (a page with the words but no runs too).
+        source = (
+            f"({' UNION '.join(candidates)}) AS c CROSS JOIN pages AS p ON p.id = c.rowid"
+            " LEFT JOIN pages_tri AS t ON t.rowid = p.id"
         )
         seen = {row[0] for row in rows}
+        sql = select.format(source=source, where="1")
         more = conn.execute(sql, {**args, "limit": limit + len(rows)}).fetchall()
         rows += [row for row in more if row[0] not in seen][: limit - len(rows)]
     return rows
