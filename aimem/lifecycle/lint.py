@@ -120,9 +120,12 @@ def lint(
     max_offer_age_days: float = 7.0,
     now: float | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    read_only: bool = False,
 ) -> LintReport:
     """Every check above on one project; issues sorted by kind, then path. ``progress(done,
-    total)`` is called as pages are read (the long part on a big wiki), for a progress bar."""
+    total)`` is called as pages are read (the long part on a big wiki), for a progress bar.
+    ``read_only`` opens the index read-only and never rebuilds a damaged one (the web view
+    promises not to change a byte of the data root)."""
     now = time.time() if now is None else now
     report = LintReport()
     issues = report.issues
@@ -148,7 +151,7 @@ def lint(
     report.pages = sum(1 for p in pages if not generated(p))
     issues += _link_issues(pages)
     issues += _offer_issues(paths, pages, max_offer_age_days, now)
-    issues += _index_issues(paths)
+    issues += _index_issues(paths, read_only)
     issues += _journal_issues(paths, now)
     issues.sort(key=lambda i: (KINDS.index(i.kind), i.path, i.detail))
     return report
@@ -200,12 +203,12 @@ def _offer_issues(
     return issues
 
 
-def _index_issues(paths: ProjectPaths) -> list[Issue]:
+def _index_issues(paths: ProjectPaths, read_only: bool = False) -> list[Issue]:
     from aimem.index.sync import index_status
 
     if not os.path.isdir(os.path.join(paths.wiki, ".git")):
         return []
-    info = index_status(paths.index, paths.wiki)
+    info = _index_status_read_only(paths) if read_only else index_status(paths.index, paths.wiki)
     if info["head"] is None or info["up_to_date"]:
         return []
     if not os.path.exists(paths.index):
@@ -214,6 +217,33 @@ def _index_issues(paths: ProjectPaths) -> list[Issue]:
         last = (info["last_commit"] or "nothing")[:10]
         detail = f"index reflects {last}, wiki HEAD is {info['head'][:10]}: run `aimem reindex`"
     return [Issue("index_drift", "index.sqlite", detail)]
+
+
+def _index_status_read_only(paths: ProjectPaths) -> dict:
+    """``index_status`` without its repairs: a damaged or unreadable index counts as none."""
+    import sqlite3
+
+    import pygit2
+
+    from aimem.index import fts
+    from aimem.index.sync import LAST_COMMIT
+    from aimem.wiki import repo as wikirepo
+
+    try:
+        head = wikirepo.head_commit(wikirepo.open_repo(paths.wiki, create=False))
+    except (OSError, ValueError, pygit2.GitError):
+        head = None
+    last = None
+    if os.path.exists(paths.index):
+        try:
+            conn = fts.connect_readonly(paths.index)
+            try:
+                last = fts.get_meta(conn, LAST_COMMIT)
+            finally:
+                conn.close()
+        except (sqlite3.DatabaseError, OSError, fts.IndexUnavailable):
+            last = None
+    return {"head": head, "last_commit": last, "up_to_date": last == head}
 
 
 def _journal_issues(paths: ProjectPaths, now: float) -> list[Issue]:

@@ -89,3 +89,21 @@ def test_severity_and_counts(paths: ProjectPaths) -> None:
 
 def test_missing_wiki_is_not_an_error(tmp_path: Path) -> None:
     assert lint(ProjectPaths(str(tmp_path / "nothing"))).issues == []
+
+
+def test_read_only_lint_changes_no_byte_of_a_damaged_index(paths: ProjectPaths) -> None:
+    """The web view lints with ``read_only=True``: a damaged index is reported as drift and left
+    exactly as it was (the default lint would set it aside and rebuild it)."""
+    assert "index_drift" not in kinds(paths, read_only=True)
+    Path(paths.index).write_bytes(b"not a database at all")
+    for extra in ("-wal", "-shm"):
+        if os.path.exists(paths.index + extra):
+            os.remove(paths.index + extra)
+    before = sorted(os.listdir(paths.base)), Path(paths.index).read_bytes()
+
+    found = kinds(paths, read_only=True)
+
+    assert found["index_drift"][0][0] == "index.sqlite"
+    assert (sorted(os.listdir(paths.base)), Path(paths.index).read_bytes()) == before
+    assert "index_drift" not in kinds(paths)  # the default lint repairs it
+    assert "index_drift" not in kinds(paths, read_only=True)
