@@ -7,7 +7,6 @@ import http.client
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from replay import aimem_exe
 from web_world import WebWorld
 
 from aimem.web import serve
@@ -111,21 +111,10 @@ def test_other_address_needs_its_name_allowed(world: WebWorld) -> None:
     assert not serve.is_loopback("0.0.0.0") and not serve.is_loopback("192.168.1.2")
 
 
-CLI = (
-    "import typer\n"
-    "from aimem.cli.commands import web\n"
-    "app = typer.Typer()\n"
-    "@app.callback()\n"
-    "def main() -> None: ...\n"
-    "web.register(app)\n"
-    "app()\n"
-)
-
-
 def start_cli(world: WebWorld, *args: str, cwd: str | None = None) -> subprocess.Popen:
-    """``aimem web`` as a process (through its own module, until the CLI registers it)."""
+    """``aimem web`` as a person runs it: the installed executable."""
     return subprocess.Popen(
-        [sys.executable, "-c", CLI, "web", *args],
+        [aimem_exe(), "web", *args],
         env=world.env,
         cwd=cwd or str(world.root),
         stdout=subprocess.PIPE,
