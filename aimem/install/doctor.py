@@ -114,6 +114,52 @@ def round_trip(mod, command: str) -> tuple[bool, str, float]:  # noqa: ANN001
         return True, "the session-start hook answered and recorded", ms
 
 
+MCP_SLOW_MS = (
+    5000.0  # clients wait ~10-60 s for a server to start; slower than this is worth a look
+)
+
+
+def mcp_round_trip(argv: list[str]) -> tuple[bool, str, float]:
+    """Start the configured MCP server command as a client would (``command`` + ``args``, a
+    minimal ``PATH``, a throwaway ``AIMEM_HOME``), complete the MCP handshake with the real
+    ``mcp`` client and list the tools: ``(worked, detail, milliseconds)``."""
+    import anyio
+    from mcp import Client, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+
+    with tempfile.TemporaryDirectory(prefix="aimem-doctor-") as tmp:
+        env = {
+            "PATH": MINIMAL_PATH,
+            "HOME": tmp,
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+            "AIMEM_HOME": os.path.join(tmp, "data"),
+            "AIMEM_CONFIG": os.path.join(tmp, "no-config.toml"),
+        }
+        params = StdioServerParameters(command=argv[0], args=argv[1:], env=env, cwd=tmp)
+
+        async def tools() -> list[str]:
+            with (
+                open(os.path.join(tmp, "stderr"), "w") as errlog,
+                anyio.fail_after(ROUND_TRIP_TIMEOUT),
+            ):
+                client = Client(stdio_client(params, errlog=errlog), read_timeout_seconds=30)
+                async with client as session:
+                    return [tool.name for tool in (await session.list_tools()).tools]
+
+        started = time.perf_counter()
+        try:
+            names = anyio.run(tools)
+        except Exception as exc:  # noqa: BLE001 - any failure to talk MCP is the finding
+            ms = (time.perf_counter() - started) * 1000
+            err = Path(tmp, "stderr").read_text(errors="replace").strip().splitlines()
+            why = err[-1] if err else (str(exc).splitlines() or [type(exc).__name__])[0]
+            return False, f"the MCP handshake failed: {why}", ms
+        ms = (time.perf_counter() - started) * 1000
+    if "memory_query" not in names:
+        return False, f"answered MCP without aimem's tools ({', '.join(names) or 'none'})", ms
+    return True, f"answered the MCP handshake with {len(names)} tools", ms
+
+
 def _agent_scope(report: Report, agent: str, target: Target, found: bool) -> None:
     mod = installer.module(agent)
     seen: Inspection = mod.inspect(target)
@@ -135,6 +181,13 @@ def _agent_scope(report: Report, agent: str, target: Target, found: bool) -> Non
         return
     if mcp_only:
         _mcp_check(report, agent, target, seen, fix)
+        if seen.mcp and not executable_problem(aimem_argv(seen.mcp)):
+            worked, detail, ms = mcp_round_trip(seen.mcp)
+            status = ("warn" if ms > MCP_SLOW_MS else "ok") if worked else "fail"
+            report.checks.append(
+                Check(agent, f"{target.scope} mcp round trip", status, detail,
+                      None if worked else fix, round(ms, 1))
+            )  # fmt: skip
         report.checks.append(
             Check(agent, f"{target.scope} capture", "skip",
                   "MCP only: its tools work, but no hooks record its sessions")

@@ -211,6 +211,20 @@ def test_doctor_checks_an_mcp_only_client(tmp_path: Path):
         assert checks["user mcp"].status == "ok" and exe in checks["user mcp"].detail
         assert checks["user capture"].status == "skip"
         assert "user hooks" not in checks and "user round trip" not in checks
+        trip = checks["user mcp round trip"]
+        assert trip.status == "ok" and "tools" in trip.detail, trip
+        assert 0 < trip.ms < doctor.ROUND_TRIP_TIMEOUT * 1000
+    # A server command that starts but is not an MCP server fails the round trip, with its fix.
+    fake = tmp_path / "bin" / "aimem"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'aimem: error: broken install' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    apply(["windsurf"], target(tmp_path, exe=str(fake), PATH="/usr/bin:/bin"))
+    report = doctor.Report()
+    doctor.check_agents(report, [t])
+    trip = next(c for c in report.checks if c.subject == "windsurf" and "round trip" in c.name)
+    assert trip.status == "fail" and "broken install" in trip.detail, trip
+    assert trip.fix == "aimem install windsurf --scope user"
     Path(zed.config_path(t)).write_text('{"context_servers": {')
     report = doctor.Report()
     doctor.check_agents(report, [t])
