@@ -127,6 +127,7 @@ CUT_ORDER = (
     "Open questions",
 )
 _SECTION = "\n## "
+SECTION_FLOOR = 300  # characters a shortened section keeps before any is shortened further
 
 
 def _shorten(section: str, size: int) -> str:
@@ -143,15 +144,17 @@ def _shorten(section: str, size: int) -> str:
 
 def fit_sections(body: str, size: int) -> str:
     """A handoff page body within ``size`` characters: the sections least needed to pick up the
-    work are shortened first (``CUT_ORDER``); only then is the body cut from its end."""
+    work are shortened first (``CUT_ORDER``), first to a few lines each, then further; only
+    then is the body cut from its end."""
     parts = body.split(_SECTION)
-    for name in CUT_ORDER:
-        for i in range(1, len(parts)):
-            excess = sum(map(len, parts)) + len(_SECTION) * (len(parts) - 1) - size
-            if excess <= 0:
-                return _SECTION.join(parts)
-            if parts[i].startswith(name):
-                parts[i] = _shorten(parts[i], len(parts[i]) - excess)
+    for floor in (SECTION_FLOOR, 0):
+        for name in CUT_ORDER:
+            for i in range(1, len(parts)):
+                excess = sum(map(len, parts)) + len(_SECTION) * (len(parts) - 1) - size
+                if excess <= 0:
+                    return _SECTION.join(parts)
+                if parts[i].startswith(name) and len(parts[i]) > floor:
+                    parts[i] = _shorten(parts[i], max(floor, len(parts[i]) - excess))
     text = _SECTION.join(parts)
     return text if len(text) <= size else text[: max(0, size)]
 
@@ -182,7 +185,8 @@ def build_context(
         room = max_chars - len(title) - len(head) - len(tail) - min(len(brief_text), 1500) - 2
         if len(body) > room:
             note = f"\n…[cut; full page: `aimem show {one_line(offer.get('path'))}`]"
-            body = neutralise(fit_sections(body, max(0, room - len(note)))) + note
+            # Already neutralised: no tag can span a cut's "…" (not a gap character).
+            body = fit_sections(body, max(0, room - len(note))) + note
         handoff = head + body + tail
     if not handoff and not brief_text:
         return ""

@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aimem.capture.context import (
+    CUT_ORDER,
     FENCE_CLOSE,
     FENCE_OPEN,
     build_context,
+    fit_sections,
     neutralise,
     one_line,
     read_wiki_page,
@@ -256,3 +258,72 @@ def test_one_line_of_anything_is_one_fence_free_line(text):
     out = one_line(text)
     assert len(out.splitlines()) <= 1
     assert not re.search(r"<\s*/?\s*aimem\W*handoff", out, re.I)
+
+
+# --- a handoff too long for the context: the least needed sections are shortened first --------
+
+LONG_HANDOFF = (
+    "# Handoff: refunds\n\n## Summary\n\nRefunds work. Last answer: the conclusion.\n\n"
+    "## Last request\n\n> "
+    + "please read all of this context "
+    * 300
+    + "and finally: keep cents integer.\n\n"
+    "## Open questions\n\n- are partial refunds allowed below one cent?\n\n"
+    "## Next steps\n\n- write the rounding tests\n\n"
+    "## Files changed\n\n" + "".join(f"- `src/gen/file_{i}.py`\n" for i in range(400)) + "\n"
+    "## Failed attempts\n\nNone recorded.\n\nFull session log: [[sessions/x]]\n"
+)
+
+
+def test_a_long_handoff_keeps_its_open_items_and_summary():
+    text = build_context("shop", None, OFFER, LONG_HANDOFF, 4000)
+    assert len(text) <= 4000
+    body = fenced_body(text)
+    assert "are partial refunds allowed below one cent?" in body
+    assert "write the rounding tests" in body
+    assert "Last answer: the conclusion." in body
+    # The long sections keep their heading, their start and their end.
+    assert "## Last request\n\n> please read all" in body
+    assert "and finally: keep cents integer." in body
+    assert "## Files changed" in body and "file_0.py" in body and "file_399.py" in body
+    assert "file_200.py" not in body
+    assert f"aimem show {OFFER['path']}" in text
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([*CUT_ORDER, "Other"]), st.text(max_size=400), st.integers(0, 20)
+        ),
+        max_size=12,
+    ),
+    st.integers(0, 3000),
+)
+def test_fit_sections_never_exceeds_its_size(parts, size):
+    body = "# Handoff\n" + "".join(f"\n## {name}\n{text * n}" for name, text, n in parts)
+    fitted = fit_sections(body, size)
+    assert len(fitted) <= max(size, 0)
+    if len(body) <= size:
+        assert fitted == body
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["\n## Open questions\n", "\n## Files changed\n", "\n## Summary\n"]),
+            st.text(alphabet=st.sampled_from(list("<>/ aimemhandoff-\n…\u200b")), max_size=40),
+        ),
+        max_size=40,
+    ),
+    st.integers(1200, 4000),  # room for the header and the fence, which are never cut
+)
+@settings(max_examples=200, deadline=None)
+def test_a_cut_handoff_never_forms_a_fence_tag(parts, max_chars):
+    page = "# Handoff\n" + "".join(parts) * 40
+    text = build_context("shop", None, OFFER, page, max_chars)
+    if text:
+        assert len(text) <= max_chars
+        inside = fenced_body(text)
+        assert not re.search(r"<\s*/?\s*aimem\W*handoff", inside, re.I)
+        assert text.count(FENCE_OPEN) == 1 and text.count(FENCE_CLOSE) == 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from replay import payload, retarget, run_hook
 
 from aimem.capture.githead import git_dirs, read_head
 
@@ -89,3 +91,21 @@ def test_any_head_file_content_never_raises(tmp_path_factory, content: str) -> N
     branch, head = read_head(str(repo))
     assert head is None or len(head) in (40, 64)
     assert branch is None or isinstance(branch, str)
+
+
+def test_the_hook_records_the_commit_at_start_and_end(project: Path, home: Path, env: dict) -> None:
+    """Through a real hook process and real payloads: SessionStart and SessionEnd journal the
+    checkout's commit (and the branch at the start)."""
+    session = "githead-0000-4000-8000-000000000001"
+    start = git(project, "rev-parse", "HEAD")
+    data = retarget(payload("claude-code", "SessionStart"), cwd=str(project), session=session)
+    assert run_hook("claude-code", "SessionStart", data, env).returncode == 0
+    end = commit(project, "e.txt")
+    data = retarget(payload("claude-code", "SessionEnd"), cwd=str(project), session=session)
+    assert run_hook("claude-code", "SessionEnd", data, env).returncode == 0
+    lines = next(home.glob("projects/*/raw/*.jsonl")).read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    first = next(r for r in records if r["kind"] == "session_start")
+    last = next(r for r in records if r["kind"] == "session_end")
+    assert (first["head"], first["branch"]) == (start, "main")
+    assert last["head"] == end and "branch" not in last
