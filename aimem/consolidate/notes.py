@@ -106,7 +106,8 @@ def _first_sentence(text: str, kind: str) -> str:
 
 
 def _inline_markers(line: str) -> list[re.Match[str]]:
-    """Markers inside ``line`` that begin an item: after a sentence, or capitalised, and not in
+    """Markers inside ``line`` that begin an item: after a sentence, or capitalised after a
+    space (not glued to markup such as ``<local-command-caveat>Caveat:``), and not in
     inline code (an odd number of backticks before them). Linear: the backticks are counted
     once, and the look back for the sentence end stops at the previous marker."""
     found = []
@@ -120,7 +121,8 @@ def _inline_markers(line: str) -> list[re.Match[str]]:
         before = at - 1
         while before >= 0 and line[before] in " \t*_":
             before -= 1
-        if before < 0 or line[before] in ".!?;:)\u2013\u2014-" or line[at].isupper():
+        spaced = at > 0 and line[at - 1] in " \t"
+        if before < 0 or line[before] in ".!?;:)\u2013\u2014-" or (spaced and line[at].isupper()):
             found.append(match)
     return found
 
