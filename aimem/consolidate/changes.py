@@ -33,8 +33,12 @@ _UNTRACKED = DiffOption.INCLUDE_UNTRACKED | DiffOption.RECURSE_UNTRACKED_DIRS
 
 
 def _tree(repo: pygit2.Repository, oid: str) -> pygit2.Tree | None:
+    """The tree of commit ``oid``; only a full hex object id is looked up (the journal is
+    input: a revision expression such as ``HEAD~3`` in it is not followed)."""
+    if len(oid) not in (40, 64) or any(c not in "0123456789abcdef" for c in oid):
+        return None
     try:
-        return repo.revparse_single(oid).peel(pygit2.Tree)
+        return repo[oid].peel(pygit2.Tree)
     except (KeyError, ValueError, pygit2.GitError):
         return None
 

@@ -88,6 +88,7 @@ def test_unknown_when_there_is_nothing_to_compare(project: Path, tmp_path: Path)
     now = time.time()
     assert files_changed(str(project), "", "", now, now) is None  # no start commit recorded
     assert files_changed(str(project), "0" * 40, "", now, now) is None  # start commit gone
+    assert files_changed(str(project), "HEAD~1", "", now, now) is None  # only object ids
     (tmp_path / "plain").mkdir()
     assert files_changed(str(tmp_path / "plain"), "a" * 40, "", now, now) is None
     assert session_changes(str(tmp_path / "plain"), "a" * 40, "", now, now) == []
