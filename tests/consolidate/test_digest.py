@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from aimem.consolidate.digest import digest
+from aimem.consolidate.handoff import handoff_page
 
 SESSION = "5f0c2a9e-1b7d-4c3e-9a8f-0123456789ab"
 CWD = "/work/proj"
@@ -227,3 +231,45 @@ def test_items_the_user_writes_in_a_prompt() -> None:
 def test_a_question_mark_alone_is_not_an_open_item() -> None:
     d = digest([rec("prompt", 1, text="x"), rec("stop", 2, message="Should I also do Y?")])
     assert d.open_notes == []
+
+
+TEXTS = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from(
+        [
+            "Open question: why? Next step: tests",
+            "TODO: a\n- b\n- [ ] c",
+            "## Decision\n\nx y z",
+            "Gotcha: w",
+            "thanks",
+        ]
+    ),
+)
+RECORDS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["prompt", "stop", "tool_use", "tool_result", "tool_error", "session_start", "x"]
+        ),
+        st.floats(0, 1e4, allow_nan=False),
+        TEXTS,
+        st.one_of(st.none(), st.text(max_size=64), st.integers()),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(RECORDS)
+def test_any_journal_gives_a_digest_and_a_handoff_page(records) -> None:
+    built = [
+        rec(kind, t, text=text, message=text, input=text, tool="Bash", head=head)
+        for kind, t, text, head in records
+    ]
+    d = digest(built)
+    if not built:
+        assert d is None
+        return
+    assert all(n.kind in ("question", "step") for n in d.open_notes)
+    page = handoff_page(d)
+    assert page.body.startswith("# Handoff: ")
+    assert isinstance(page.meta["open_items"], list)
