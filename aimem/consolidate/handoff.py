@@ -124,7 +124,7 @@ def next_steps(d: SessionDigest) -> list[str]:
         steps.insert(
             0,
             f"The last tool call failed: fix `{one_line(last.input, 160)}` "
-            f"({one_line(last.detail, 160)}).",
+            f"({head_tail(_flat(last.detail), 200, 60)}).",
         )
     if not own and d.prompts and not d.answered_last_prompt:
         steps.insert(0, "Finish the last request above.")
@@ -134,7 +134,9 @@ def next_steps(d: SessionDigest) -> list[str]:
 def failed_attempts(d: SessionDigest) -> list[str]:
     seen: list[str] = []
     for call in d.failures:
-        line = f"{call.tool} `{one_line(call.input, 200)}` → {one_line(call.detail, 300)}"
+        # An error's last line (the exception, the failing assertion) is its point.
+        detail = head_tail(_flat(call.detail), 300, 80)
+        line = f"{call.tool} `{one_line(call.input, 200)}` → {detail}"
         if line not in seen:
             seen.append(line)
     return seen[:20]

@@ -446,3 +446,16 @@ def test_a_shell_made_file_is_listed_in_files_changed(wiki, project: Path) -> No
     found = sections(handoff_page(d).body)
     assert found["Files changed"] == "- `src/app/money.py`"
     assert "1 file(s) changed" in found["Summary"]
+
+
+def test_a_long_error_keeps_its_last_line() -> None:
+    error = "Exit code 1\n" + "  File x.py, line 3, in f\n" * 100 + "ValueError: cents must be int"
+    d = answered(
+        "stuck",
+        rec("tool_use", 2, tool="Bash", input="pytest -q"),
+        rec("tool_error", 3, tool="Bash", input="pytest -q", error=error),
+    )
+    (attempt,) = failed_attempts(d)
+    assert attempt.startswith("Bash `pytest -q` → Exit code 1")
+    assert attempt.endswith("ValueError: cents must be int")
+    assert next_steps(d)[0].endswith("ValueError: cents must be int).")
