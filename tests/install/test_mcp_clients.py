@@ -13,6 +13,8 @@ from pathlib import Path
 
 import anyio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from replay import aimem_exe, run_aimem
 
 from aimem import install
@@ -280,3 +282,67 @@ def test_cli_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path, env: dic
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "zed:" in result.stderr
     assert settings.read_text() == "{ oops"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    agent=st.sampled_from(install.MCP_CLIENT_IDS),
+    others=st.dictionaries(st.text(max_size=8), json_values, max_size=4),
+    servers=st.one_of(
+        st.none(),
+        st.dictionaries(
+            st.text(max_size=6).filter(lambda k: k != "aimem"), json_values, max_size=3
+        ),
+        json_values,  # a list, a string, a number: an odd shape the user wrote
+    ),
+    indent=st.sampled_from([None, 2, 4, "\t"]),
+)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_existing_config_is_merged_or_refused_never_damaged(
+    tmp_path_factory, agent, others, servers, indent
+):
+    home = tmp_path_factory.mktemp("home")
+    t = target(home)
+    mod = install.module(agent)
+    path = Path(mod.config_path(t))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {k: v for k, v in others.items() if k != mod.KEY}
+    if servers is not None:
+        data[mod.KEY] = servers
+    original = json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+    path.write_text(original)
+    try:
+        plans = install.plan([agent], t, True)
+    except install.PlanErrors as exc:
+        assert not isinstance(servers, dict) or mod.KEY not in data  # only odd shapes refused
+        assert len(exc.messages) == 1 and "\n" not in exc.messages[0]
+        assert path.read_text() == original
+        return
+    install.apply(plans)
+    after = jsonc.loads(path.read_text())
+    assert after[mod.KEY]["aimem"]["args"] == ["mcp"]
+    assert {k: v for k, v in after.items() if k != mod.KEY} == {
+        k: v for k, v in data.items() if k != mod.KEY
+    }
+    assert {k: v for k, v in after[mod.KEY].items() if k != "aimem"} == (servers or {})
+    assert not install.plan([agent], t, True)[0].changed
+    install.apply(install.plan([agent], t, False))
+    if path.exists():
+        left = jsonc.loads(path.read_text())
+        if servers == {}:
+            left.setdefault(mod.KEY, {})  # an emptied object goes with aimem's entry
+        assert left == data
+        if servers and isinstance(servers, dict):
+            assert path.read_text() == original  # every byte back
+    else:
+        assert data in ({}, {mod.KEY: {}})
