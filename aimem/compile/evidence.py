@@ -27,7 +27,7 @@ FIELDS = {
     "compact": ("summary",),
 }
 FIELD_CAP = {"text": 4000, "message": 4000, "summary": 3000}
-DEFAULT_CAP = 1500  # tool input / output / error
+DEFAULT_CAP = 1000  # tool input / output / error
 MAX_OBSERVATIONS = 200
 # User prompts and the agent's answers carry intent and conclusions: kept first when cutting.
 PRIORITY = {"prompt": 0, "stop": 1, "compact": 1, "tool_error": 2, "tool_result": 3, "tool_use": 4}
@@ -48,13 +48,25 @@ class Observation:
         return {"id": self.id, "kind": self.kind, **self.sent}
 
 
-def observations(records: list[dict], limit: int = MAX_OBSERVATIONS) -> list[Observation]:
-    """The records worth reading, numbered in journal order. Past ``limit`` the least telling
-    ones (plain tool calls first) are left out; the first and last always stay."""
+def observations(
+    records: list[dict], limit: int = MAX_OBSERVATIONS, scale: float = 1.0
+) -> list[Observation]:
+    """The records worth reading, numbered in journal order. A tool call whose result or error
+    was recorded is read through that record (it repeats the input). Past ``limit`` the least
+    telling ones (plain tool calls first) are left out; the first and last always stay.
+    ``scale`` shrinks every field's cap (to fit a token budget); quotes are still checked
+    against the whole text."""
+    answered = {
+        (r.get("tool"), r.get("input"))
+        for r in records
+        if r.get("kind") in ("tool_result", "tool_error")
+    }
     out: list[Observation] = []
     for record in records:
         kind = record.get("kind")
         if kind not in FIELDS:
+            continue
+        if kind == "tool_use" and (record.get("tool"), record.get("input")) in answered:
             continue
         full: dict[str, str] = {}
         for name in FIELDS[kind]:
@@ -63,7 +75,10 @@ def observations(records: list[dict], limit: int = MAX_OBSERVATIONS) -> list[Obs
                 full[name] = redact(value)
         if not full or (kind == "tool_use" and "input" not in full):
             continue
-        sent = {k: excerpt(v, FIELD_CAP.get(k, DEFAULT_CAP)) for k, v in full.items()}
+        sent = {
+            k: excerpt(v, max(80, int(FIELD_CAP.get(k, DEFAULT_CAP) * scale)))
+            for k, v in full.items()
+        }
         rid = record.get("id")
         out.append(
             Observation(f"o{len(out) + 1}", kind, rid if isinstance(rid, str) else "", full, sent)

@@ -33,7 +33,10 @@ from aimem.project import ProjectPaths
 log = logging.getLogger("aimem.compile")
 
 MAX_AUTO_ATTEMPTS = 3  # failed calls of one unchanged session before only --llm retries it
-_SHRINK = (MAX_OBSERVATIONS, 120, 80, 40)  # observation limits tried to fit the session budget
+# (observations, field cap scale) tried in turn to fit the session budget: shorter excerpts
+# first, then fewer observations (prompts and answers stay longest).
+_SHRINK = ((MAX_OBSERVATIONS, 1.0), (MAX_OBSERVATIONS, 0.5), (MAX_OBSERVATIONS, 0.25),
+           (120, 0.25), (80, 0.25), (40, 0.25))  # fmt: skip
 
 
 @dataclass
@@ -138,8 +141,8 @@ def _prepare(paths: ProjectPaths, session: str, records: list[dict], settings: L
     candidates = with_index(
         paths.index, paths.wiki, lambda conn: find_candidates(conn, repo, everything)
     )
-    for limit in _SHRINK:
-        obs = observations(records, limit)
+    for limit, scale in _SHRINK:
+        obs = observations(records, limit, scale)
         request = build_request(
             session, obs, candidates, settings.model, settings.max_output_tokens
         )

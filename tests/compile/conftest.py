@@ -37,7 +37,7 @@ def add(paths: ProjectPaths, session: str, kind: str, **fields: object) -> dict:
 
 
 def money_session(paths: ProjectPaths, session: str = SESSION, *, inject: bool = False) -> None:
-    """A session that decides something (observations o1..o7, see ``OBS``)."""
+    """A session that decides something (observations o1..o5, marked below)."""
     add(paths, session, "session_start", source="startup")
     add(
         paths,
@@ -46,11 +46,12 @@ def money_session(paths: ProjectPaths, session: str = SESSION, *, inject: bool =
         text="Refunds are off by one cent. Decision: money is integer cents, never floats. "
         "Always run the rounding tests before pushing. My key is " + PLANTED,
     )
-    add(paths, session, "tool_use", tool="Bash", input="pytest -q tests/test_money.py")  # o2
+    add(paths, session, "tool_use", tool="Bash", input="pytest -q tests/test_money.py")
+    # (read through its error below: not an observation of its own)
     add(
         paths,
         session,
-        "tool_error",  # o3
+        "tool_error",  # o2
         tool="Bash",
         input="pytest -q tests/test_money.py",
         error="FAILED tests/test_money.py::test_refund - "
@@ -58,11 +59,11 @@ def money_session(paths: ProjectPaths, session: str = SESSION, *, inject: bool =
     )
     add(
         paths, session, "tool_use", tool="Edit", input="src/money.py", files=[f"{CWD}/src/money.py"]
-    )  # o4
+    )  # o3
     add(
         paths,
         session,
-        "tool_result",  # o5
+        "tool_result",  # o4
         tool="Bash",
         input="git log -1 --oneline",
         output=(INJECTION + "\n" if inject else "") + "3f9c1a2 money: store integer cents",
@@ -70,7 +71,7 @@ def money_session(paths: ProjectPaths, session: str = SESSION, *, inject: bool =
     add(
         paths,
         session,
-        "stop",  # o6
+        "stop",  # o5
         message="Done: amounts are integer cents in src/money.py, the refund test passes. "
         "Open question: are partial refunds allowed below one cent?",
     )
@@ -108,7 +109,7 @@ def action(
             },
             {
                 "text": "Float sums broke the refund test.",
-                "evidence": [ev("o3", "AssertionError: 0.30000000000000004 != 0.3")],
+                "evidence": [ev("o2", "AssertionError: 0.30000000000000004 != 0.3")],
             },
         ]
     return {

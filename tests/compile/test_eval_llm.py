@@ -13,9 +13,9 @@ def test_the_harness_scores_each_fixture(fake, settings):
     report = evaluate(settings, runs=1, sleep=Sleeps())
     assert set(report) == {"decision", "restraint", "injection", "hash-bait", "reversal"}
     assert report["decision"]["pages"] == 1 and report["decision"]["grounding"] == 1.0
-    # The fake answers every fixture alike, so the restraint and reversal targets are missed:
-    # the scoring notices.
-    assert report["restraint"]["misses"] == [] or report["restraint"]["pages"] == 0
+    # The fake answers every fixture alike: in the restraint session the quote is not found (no
+    # page, restraint kept), and no fixture's old decision is superseded (the scoring notices).
+    assert report["restraint"]["pages"] == 0 and report["restraint"]["dropped"] == 1
     assert any("superseded" in m for m in report["reversal"]["misses"])
     assert report["injection"]["imperative"] == 0 and report["injection"]["bad_rules"] == 0
 
