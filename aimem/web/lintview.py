@@ -77,8 +77,11 @@ def summary(site: Site, ref: ProjectRef, index: IndexState, shown: int = 8) -> L
     )
     report = site.cache.get(key)
     if report is None:
-        for old in [k for k in site.cache if k[:2] == ("lint", ref.slug)]:
-            del site.cache[old]
+        # Requests run in a thread pool: a snapshot of the keys, and pop (another thread may
+        # have dropped the same old entry).
+        for old in list(site.cache):
+            if old[:2] == ("lint", ref.slug):
+                site.cache.pop(old, None)
         report = _check_pages(ref, site.max_offer_age_days)
         site.cache[key] = report
     issues = list(report.issues)

@@ -282,7 +282,11 @@ class Renderer:
             sources = self._sources(conn, page.meta.get("sources"))
             status = str(page.meta.get("status") or "")
             indexed_status = store.statuses(conn, [rel]).get(rel, "") if conn else ""
-        meta_rows = [(k, _meta_value(v)) for k, v in page.meta.items() if k != "title"]
+        meta_rows = [
+            (k, shown)
+            for k, v in page.meta.items()
+            if k != "title" and (shown := _meta_value(v)) != ""
+        ]
         successor = _as_paths(page.meta.get("superseded_by"))
         return self._render(
             "page.html",

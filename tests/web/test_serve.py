@@ -164,6 +164,18 @@ def test_aimem_web_errors_are_one_line(world: WebWorld) -> None:
     assert proc.returncode != 0 and "cannot be used together" in err
 
 
+def test_another_address_warns_before_listening(world: WebWorld) -> None:
+    """A non-loopback address prints the warning first. 192.0.2.1 (TEST-NET-1) is no address
+    of this machine, so binding fails with one error line and nothing is ever exposed."""
+    proc = start_cli(world, "--port", "0", "--all", "--host", "192.0.2.1")
+    out, err = proc.communicate(timeout=30)
+    lines = err.strip().splitlines()
+    assert proc.returncode == 1, err
+    assert lines[0].startswith("aimem: warning: listening on 192.0.2.1: anyone who can reach it")
+    assert lines[1].startswith("aimem: error: cannot listen on 192.0.2.1:0"), err
+    assert len(lines) == 2 and out == ""
+
+
 def test_another_loopback_address_is_served_under_its_own_name(world: WebWorld) -> None:
     """``--host 127.0.0.2``: still loopback (no warning), and that address is an allowed Host."""
     proc = start_cli(world, "--port", "0", "--all", "--host", "127.0.0.2")
