@@ -14,8 +14,11 @@ committed wiki. ``commit`` then, in this order:
 
 1. regenerates ``index.md`` from the index with this change applied (``index/catalog.py``);
 2. appends the log lines, stamped, to ``log.md`` and the day file (``wiki/catalog.py``);
-3. makes one git commit of what differs from HEAD, signed as the wiki's identity
-   (``wiki/repo.py``), or none when nothing differs, so a re-run adds no commit;
+3. makes one git commit of what differs from HEAD, signed with the user's identity and the
+   machine as a ``Machine:`` trailer (``memory/identity.py``), or none when nothing differs, so
+   a re-run adds no commit. A sync's merge passes the other side as a second parent
+   (``commit(message, parents=[theirs])``: a merge commit even when the tree is HEAD's), and
+   ``fast_forward`` moves the branch to a commit that already holds everything;
 4. brings the index up to the new HEAD (``index/sync.py``) and rewrites the brief.
 
 Leaving the block without ``commit`` (or by an exception) commits nothing. State outside the
@@ -25,8 +28,9 @@ writer's, still under the lock.
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -35,14 +39,18 @@ import pygit2
 from aimem.index.catalog import entries_after
 from aimem.index.sync import indexable, sync_index
 from aimem.memory.brief import write_brief
+from aimem.memory.identity import MACHINE_TRAILER, identity, with_trailers
 from aimem.project import ProjectPaths
-from aimem.wiki import catalog
+from aimem.wiki import catalog, merge
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.killpoint import killpoint
 from aimem.wiki.lock import wiki_lock
 from aimem.wiki.pages import Page, parse, render
 
 LOCK_TIMEOUT = 120.0
+# ``commit_files`` takes the author once PERF's change lands (requests.md); until then commits
+# keep the wiki's fixed signature and carry the person in an ``Author:`` trailer.
+_COMMIT_TAKES_AUTHOR = "author" in inspect.signature(wikirepo.commit_files).parameters
 
 
 @dataclass
@@ -85,6 +93,18 @@ class Transaction:
         self._files[path] = None
         self._pages.pop(path, None)
 
+    def put(self, path: str, data: bytes | None) -> None:
+        """Stage a file's exact bytes (``None`` deletes): what a merge brings in, kept byte for
+        byte; a page among them is read for the catalogue."""
+        if data is None:
+            self.delete(path)
+            return
+        self._files[path] = data
+        if indexable(path):
+            self._pages[path] = parse(data.decode("utf-8-sig", "replace"), path)
+        else:
+            self._pages.pop(path, None)
+
     def move(self, old: str, page: Page) -> None:
         """The page at ``old`` now lives at ``page.path``, as ``page``."""
         self.delete(old)
@@ -98,8 +118,10 @@ class Transaction:
         """The staged paths whose content differs from HEAD, sorted."""
         return sorted(p for p, data in self._files.items() if self.read(p) != data)
 
-    def commit(self, message: str) -> Committed:
-        """Commit the staged changes with their catalogue and log; see the module docstring."""
+    def commit(self, message: str, *, parents: Sequence[str] = ()) -> Committed:
+        """Commit the staged changes with their catalogue and log; see the module docstring.
+        ``parents``: the other side of a merge (HEAD is the first parent); a merge commits even
+        when nothing differs from HEAD, since it records that the other side is merged."""
         removed = {p for p, data in self._files.items() if data is None and indexable(p)}
         pages = [page for path, page in self._pages.items() if indexable(path)]
         entries = entries_after(self.paths.index, pages, removed)
@@ -107,13 +129,60 @@ class Transaction:
         files = {**self._files, catalog.INDEX_FILE: index_md}
         pending = {p: data for p, data in files.items() if self.read(p) != data}
         commit = None
-        if pending:
-            pending.update(catalog.log_changes(self.repo, self._lines))
-            commit = wikirepo.commit_files(self.repo, pending, message)
+        head = wikirepo.head_commit(self.repo)
+        if pending or (parents and head is not None):
+            pending.update(self._log_files())
+            who = identity(self.repo)
+            trailers = {MACHINE_TRAILER: who.machine}
+            if parents and head is not None:
+                message = with_trailers(message, trailers)
+                commit = merge.commit_merge(
+                    self.repo, pending, message, [head, *parents], who.signature(self.now)
+                )
+            elif _COMMIT_TAKES_AUTHOR:
+                message = with_trailers(message, trailers)
+                commit = wikirepo.commit_files(
+                    self.repo, pending, message, author=who.signature(self.now)
+                )
+            else:
+                trailers = {"Author": f"{who.name} <{who.email}>", **trailers}
+                message = with_trailers(message, trailers)
+                commit = wikirepo.commit_files(self.repo, pending, message)
             killpoint(f"{self.name}.committed")
             sync_index(self.paths.index, self.paths.wiki)
         write_brief(self.paths, self.project_name, entries)
         return Committed(commit, sorted(pending) if commit else [])
+
+    def fast_forward(self, target: str) -> Committed:
+        """Move the branch to ``target``, a commit that already holds HEAD (a sync where only
+        the other side changed): no new commit, the work tree, index and brief follow."""
+        changed = merge.advance(self.repo, target)
+        killpoint(f"{self.name}.committed")
+        sync_index(self.paths.index, self.paths.wiki)
+        write_brief(self.paths, self.project_name, entries_after(self.paths.index, []))
+        return Committed(target, sorted(changed))
+
+    def _log_files(self) -> dict[str, bytes]:
+        """The log with this transaction's lines: on top of HEAD's log, or of the log files a
+        merge staged (already the union of both sides)."""
+        if catalog.LOG_FILE not in self._files:
+            return catalog.log_changes(self.repo, self._lines)
+        out: dict[str, bytes] = {}
+        recent = (self._files[catalog.LOG_FILE] or b"").decode("utf-8", "replace")
+        for line in (" ".join(x.split()) for x in self._lines):
+            day = catalog.log_day_path(line[:10])
+            staged = self._files.get(day) if day in self._files else self.read(day)
+            current = out.get(day, staged)
+            text = current.decode("utf-8", "replace") if current else None
+            header = (
+                f"# Log {line[:10]}\n\n"
+                f"Changes to this wiki on {line[:10]} (UTC), one line per change.\n\n"
+            )
+            out[day] = catalog.append_log(text, line, header).encode("utf-8")
+            recent = catalog.append_log(recent, line)
+        kept = [x for x in recent.splitlines() if x.startswith("- ")][-catalog.RECENT_LOG :]
+        out[catalog.LOG_FILE] = (catalog.LOG_HEADER + "".join(x + "\n" for x in kept)).encode()
+        return out
 
 
 @contextmanager

@@ -60,7 +60,11 @@ def seed(paths: ProjectPaths) -> None:
         txn.commit("test: seed\n")
 
 
-def test_one_commit_holds_the_pages_the_catalogue_and_the_log(paths: ProjectPaths) -> None:
+def test_one_commit_holds_the_pages_the_catalogue_and_the_log(
+    paths: ProjectPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIMEM_AUTHOR", "Ada Lovelace <ada@example.org>")
+    monkeypatch.setenv("AIMEM_MACHINE", "laptop-1")
     with transaction(paths, "proj", "test", now=NOW) as txn:
         txn.write(page("decisions/a.md", "Decision A"))
         txn.log("test wrote decisions/a.md")
@@ -73,8 +77,13 @@ def test_one_commit_holds_the_pages_the_catalogue_and_the_log(paths: ProjectPath
     assert "test wrote decisions/a.md" in files["log/2026-01/2026-01-01.md"]
     repo = wikirepo.open_repo(paths.wiki, create=False)
     head = repo[wikirepo.head_commit(repo)]
-    assert head.message == "test: write a\n"
-    assert (head.author.name, head.author.email) == wikirepo.SIGNATURE
+    assert head.message.startswith("test: write a\n\n")
+    assert head.message.endswith("\nMachine: laptop-1\n")  # who learned what, and where
+    author = f"{head.author.name} <{head.author.email}>"
+    # An Author: trailer while commit_files takes no author (requests.md, PERF).
+    assert author == "Ada Lovelace <ada@example.org>" or (
+        "\nAuthor: Ada Lovelace <ada@example.org>\n" in head.message
+    )
     assert indexed_paths(paths) == ["decisions/a.md"]  # the index followed the commit
     assert "Project memory: 1 pages (1 decisions)." in brief(paths)
     assert Path(paths.wiki, "decisions/a.md").read_text() == files["decisions/a.md"]
