@@ -190,3 +190,35 @@ def test_another_loopback_address_is_served_under_its_own_name(world: WebWorld) 
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
     assert "warning" not in err
+
+
+def test_open_hands_the_url_to_the_browser(world: WebWorld, tmp_path) -> None:  # noqa: ANN001
+    """``--open`` goes through Python's webbrowser, which honours $BROWSER: a script standing
+    in for the browser records the URL it was given."""
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "fake-browser"
+    fake.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {opened}\n')
+    fake.chmod(0o755)
+    env = {**world.env, "BROWSER": f"{fake} %s"}
+    proc = subprocess.Popen(
+        [aimem_exe(), "web", "--port", "0", "--all", "--open"],
+        env=env,
+        cwd=str(world.root),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+        assert url, line + proc.stderr.read()
+        deadline = time.monotonic() + 10
+        while not (opened.exists() and opened.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text() == url.group(1)
+        with urllib.request.urlopen(url.group(1), timeout=10) as response:  # serving now
+            assert response.status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
