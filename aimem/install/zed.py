@@ -1,10 +1,12 @@
 """Zed: ``context_servers`` in ``settings.json``, which Zed reads as JSON with comments and
-trailing commas (``jsonc`` edits it as text, so every comment stays). Linux
+trailing commas (``jsonc`` edits it as text, so every comment stays). User scope: Linux
 ``$XDG_CONFIG_HOME/zed/settings.json``, macOS ``~/.config/zed/settings.json``, Windows
-``%APPDATA%\\Zed\\settings.json``. User scope only. MCP only.
+``%APPDATA%\\Zed\\settings.json``; project scope ``<project>/.zed/settings.json``. MCP only.
 
-The entry is the documented custom-server shape (``command``, ``args``, ``env``) plus
-``"source": "custom"``, which the settings Zed writes itself carry and older releases required.
+The entry is the documented custom-server shape: ``command`` (a string), ``args``, ``env``. No
+``"source"`` key: Zed 2025-06 wrote ``"source": "custom"``, but its settings are untagged since
+2025-11 and a migration removes that key (zed-industries/zed#43417), so writing it would make
+Zed offer to migrate the user's settings.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ AGENT = "zed"
 BINARIES = ("zed", "zeditor")  # zeditor: the name some Linux distributions ship
 START_EVENT = None
 MCP_ONLY = True
-SCOPES = ("user",)  # no project-level MCP config
 KEY = "context_servers"
 start_payload = mcp_only.start_payload
 
@@ -33,21 +34,19 @@ def config_dirs(target: Target, plat: str | None = None) -> list[str]:
 
 
 def config_path(target: Target, plat: str | None = None) -> str:
+    if not target.user:
+        return os.path.join(target.project, ".zed", "settings.json")
     return os.path.join(config_dirs(target, plat)[0], "settings.json")
 
 
 def server_entry(executable: str) -> dict:
-    return {"source": "custom", **mcp_only.entry(executable), "env": {}}
+    return {**mcp_only.entry(executable), "env": {}}
 
 
 def plan(target: Target, install: bool, notes: list[str]) -> list[FileChange]:
-    if not mcp_only.user_scope_only(AGENT, target, install, notes):
-        return []
     server = server_entry(target.executable) if install else None
     return [mcp_only.jsonc_change(config_path(target), KEY, server)]
 
 
 def inspect(target: Target) -> Inspection:
-    if not target.user:
-        return Inspection()
     return mcp_only.inspect_jsonc_file(config_path(target), KEY)

@@ -89,7 +89,7 @@ def test_fresh_home_gets_each_clients_documented_entry(tmp_path: Path):
     zed_data = json.loads(Path(zed.config_path(t)).read_text())
     assert zed_data == {
         "context_servers": {
-            "aimem": {"source": "custom", "command": EXE, "args": ["mcp"], "env": {}}
+            "aimem": {"command": EXE, "args": ["mcp"], "env": {}}  # no deprecated "source"
         }
     }
     assert not any(p.changed for p in install.plan(list(install.MCP_CLIENT_IDS), t, True))
@@ -180,12 +180,24 @@ def test_vscode_project_and_user_scopes_and_jsonc(tmp_path: Path):
 def test_desktop_apps_have_no_project_scope(tmp_path: Path):
     project = tmp_path / "proj"
     project.mkdir()
-    plans = install.plan(
-        ["claude-desktop", "windsurf", "zed"], target(tmp_path, "project", project), True
-    )
+    plans = install.plan(["claude-desktop", "windsurf"], target(tmp_path, "project", project), True)
     assert all(not p.changes for p in plans)
     assert all("no project-level MCP config" in p.notes[0] for p in plans)
-    assert install.scopes("zed") == ("user",) and install.scopes("vscode") == ("user", "project")
+    assert install.scopes("windsurf") == ("user",)
+    assert install.scopes("zed") == install.scopes("vscode") == ("user", "project")
+
+
+def test_zed_project_scope_writes_the_projects_zed_settings(tmp_path: Path):
+    project = tmp_path / "proj"
+    (project / ".zed").mkdir(parents=True)
+    settings = project / ".zed" / "settings.json"
+    settings.write_text('// project settings\n{"tab_size": 4}\n')
+    t = target(tmp_path, "project", project)
+    apply(["zed"], t)
+    assert jsonc.loads(settings.read_text())["context_servers"]["aimem"]["command"] == EXE
+    assert settings.read_text().startswith("// project settings\n")
+    apply(["zed"], t, installing=False)
+    assert settings.read_text() == '// project settings\n{"tab_size": 4}\n'
 
 
 def test_detection_by_binary_or_config_folder(tmp_path: Path):
