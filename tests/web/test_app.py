@@ -314,3 +314,42 @@ def test_fuzzed_paths_never_fail_or_escape(client, world: WebWorld, prefix: str,
         title = re.search(r"<h1>(.*?)</h1>", response.text)
         assert title is not None
     assert CANARY not in response.text and "[core]" not in response.text
+
+
+QUERY_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        ['"', "*", "AND OR NOT", "NEAR(a b)", "title:x", "\x00", "-1", "1e9", "999999"]
+    ),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    q=QUERY_TEXT,
+    kind=st.sampled_from(["", "rule", "session", "bogus", "<x>"]),
+    status=QUERY_TEXT,
+    project=st.sampled_from(["", "nope", "webshop"]),
+    limit=QUERY_TEXT,
+)
+def test_fuzzed_search_parameters_never_fail(
+    client, world: WebWorld, q: str, kind: str, status: str, project: str, limit: str
+) -> None:
+    project = world.main if project == "webshop" else project
+    params = {"q": q, "type": kind, "status": status, "project": project, "limit": limit}
+    response = client.get("/search", params=params)
+    assert response.status_code in (200, 404), (params, response.status_code)
+    assert "<script>" not in response.text
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(PATH_CHARS, max_size=16).map("".join))
+def test_fuzzed_top_level_paths_never_fail(client, tail: str) -> None:
+    url = "/" + urllib.parse.quote(tail, safe="/%?#&=:~")
+    response = client.get(url, follow_redirects=False)
+    assert response.status_code in (200, 301, 302, 404), (url, response.status_code)
+    assert CANARY not in response.text
