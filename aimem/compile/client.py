@@ -12,6 +12,7 @@ or quota error is *terminal*: the caller stops every further call of the run.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from aimem.compile.request import TOOL_NAME
 from aimem.compile.settings import LLMSettings
 from aimem.compile.spend import Usage
+
+log = logging.getLogger("aimem.compile")
 
 MAX_WAIT = 30.0
 BASE_DELAY = 1.0
@@ -116,6 +119,10 @@ def classify(exc: Exception) -> CallError:
 RETRYABLE = ("timeout", "connection", "rate_limited", "server")
 
 
+def _strict(body: dict) -> bool:
+    return any(isinstance(t, dict) and t.get("strict") for t in body.get("tools") or [])
+
+
 def call(
     settings: LLMSettings,
     body: dict,
@@ -135,6 +142,15 @@ def call(
         except Exception as exc:  # noqa: BLE001 - every SDK failure is classified below
             error = classify(exc)
             error.attempts = attempt
+            if error.kind == "rejected" and "strict" in error.detail.lower() and _strict(body):
+                # A model without strict tool use: the same forced tool without the flag; the
+                # answer is validated in code either way.
+                log.warning("compile: %s rejects strict tool use; sent without it", body["model"])
+                body = {
+                    **body,
+                    "tools": [{k: v for k, v in t.items() if k != "strict"} for t in body["tools"]],
+                }
+                continue
             if error.kind not in RETRYABLE or attempt > settings.max_retries:
                 raise error from None
             wait = _retry_after(exc)

@@ -174,7 +174,7 @@ def _call_and_apply(
     from aimem.compile.apply import apply_edits
     from aimem.compile.changes import plan
     from aimem.compile.client import CallError, call
-    from aimem.compile.validate import InvalidOutput, check
+    from aimem.compile.validate import check
     from aimem.wiki import repo as wikirepo
 
     run.calls += 1
@@ -200,23 +200,23 @@ def _call_and_apply(
     result = CompileResult(session, "no_changes", usage=answer.usage, calls=answer.attempts)
     try:
         checked = check(answer.tool_input, obs, candidates, session)
-    except InvalidOutput as exc:
+        repo = wikirepo.open_repo(paths.wiki)
+        edits, problems = plan(
+            checked.actions,
+            session=session,
+            short=short_session_id(session),
+            model=settings.model,
+            prompt_version=PROMPT_VERSION,
+            now=now,
+            stored=lambda path: wikirepo.read_file(repo, path),
+        )
+    except Exception as exc:  # noqa: BLE001 - InvalidOutput, or a bug: the zero-LLM pages stand
         spend.mark_done(paths.state, key, session, "invalid", ts=now)
         log.warning("compile %s: unusable answer: %s; the zero-LLM pages stand", session, exc)
         result.status, result.reason = "failed", f"invalid answer: {exc}"
         return result
     result.dropped, result.skipped_actions = checked.dropped, checked.skipped
     result.handoff = checked.handoff
-    repo = wikirepo.open_repo(paths.wiki)
-    edits, problems = plan(
-        checked.actions,
-        session=session,
-        short=short_session_id(session),
-        model=settings.model,
-        prompt_version=PROMPT_VERSION,
-        now=now,
-        stored=lambda path: wikirepo.read_file(repo, path),
-    )
     for problem in problems:
         log.warning("compile %s: action dropped: %s", session, problem)
     if edits:

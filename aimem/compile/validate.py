@@ -212,6 +212,8 @@ def _tags(value: object) -> list[str]:
     for tag in value:
         if isinstance(tag, str):
             clean = tag.strip().lower().replace(" ", "-")
+            if redact(clean) != clean:
+                continue  # a secret-shaped tag: dropped, not written as [REDACTED]
             if clean and len(clean) <= MAX_TAG and _TAG.match(clean) and clean not in out:
                 out.append(clean)
     return out[:MAX_TAGS]

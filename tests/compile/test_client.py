@@ -59,3 +59,18 @@ def test_an_answer_without_the_tool_or_cut_at_max_tokens_is_malformed_not_retrie
     with pytest.raises(CallError, match="max_tokens"):
         call(settings, BODY, sleep=Sleeps())
     assert len(fake.messages()) == 2
+
+
+def test_a_model_without_strict_tool_use_gets_the_same_forced_tool_without_the_flag(
+    fake, settings, caplog
+):
+    tool = {"name": "record_memory", "strict": True, "input_schema": {"type": "object"}}
+    body = {**BODY, "tools": [tool], "tool_choice": {"type": "tool", "name": "record_memory"}}
+    text = "tools.0.strict: Extra inputs are not permitted"
+    error = {"type": "error", "error": {"type": "invalid_request_error", "message": text}}
+    fake.script = [Reply(400, error), tool_reply(answer())]
+    got = call(settings, body, sleep=Sleeps())
+    assert got.tool_input == answer()
+    first, second = fake.messages()
+    assert first.body["tools"][0]["strict"] is True and "strict" not in second.body["tools"][0]
+    assert second.body["tool_choice"] == {"type": "tool", "name": "record_memory"}

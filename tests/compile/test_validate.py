@@ -233,3 +233,10 @@ def test_hostile_answers_never_crash_and_accepted_pages_are_grounded(actions, ha
         if act.target is not None:
             assert act.target.page.type != "rule"
             assert act.touch_target is False or not act.target.protected
+
+
+def test_a_secret_shaped_tag_is_dropped():
+    from compile.conftest import PLANTED
+
+    (act,) = check(answer(action(tags=["money", PLANTED])), OBS, []).actions
+    assert act.tags == ["money"]
