@@ -50,6 +50,12 @@ def entry(executable: str) -> dict:
     return {"command": executable, "args": ["mcp"]}
 
 
+CAPTURE_NOTE = (
+    "MCP only: the aimem tools (search, read, write, handoff) work, but no hooks record its "
+    "sessions; ask the model to call memory_handoff_begin to pick up earlier work"
+)
+
+
 def user_scope_only(agent: str, target: Target, install: bool, notes: list[str]) -> bool:
     """True when ``target`` is user scope; for project scope (which these apps do not read) a
     note says why nothing is done."""

@@ -36,6 +36,8 @@ def server_entry(executable: str) -> dict:
 
 def plan(target: Target, install: bool, notes: list[str]) -> list[FileChange]:
     server = server_entry(target.executable) if install else None
+    if install:
+        notes.append(mcp_only.CAPTURE_NOTE)
     return [mcp_only.jsonc_change(config_path(target), KEY, server)]
 
 

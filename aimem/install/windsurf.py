@@ -31,6 +31,7 @@ def plan(target: Target, install: bool, notes: list[str]) -> list[FileChange]:
         return []
     server = mcp_only.entry(target.executable) if install else None
     if install:
+        notes.append(mcp_only.CAPTURE_NOTE)
         notes.append("press refresh in Cascade's MCP panel to load the aimem tools")
     return [mcp_only.json_change(config_path(target), KEY, server)]
 

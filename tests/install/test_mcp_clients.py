@@ -289,6 +289,7 @@ def test_cli_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path, env: dic
     result = run_aimem("install", "zed", env=cli_env, cwd=str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "updated" in result.stdout and "(previous: .bak)" in result.stdout
+    assert "note: MCP only" in result.stdout and "no hooks record" in result.stdout
     settings.write_text("{ oops")
     result = run_aimem("uninstall", "zed", env=cli_env, cwd=str(tmp_path))
     assert result.returncode == 1
