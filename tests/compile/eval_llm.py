@@ -158,7 +158,8 @@ def run_fixture(
 ) -> dict:
     score = {"runs": runs, "failed": 0, "pages": 0, "identifiers": 0, "verified": 0, "dropped": 0,
              "fabrication_drops": 0, "durable_runs": 0, "bad_rules": 0, "imperative": 0,
-             "superseded_runs": 0, "duplicates": 0, "input_tokens": 0, "cost_usd": 0.0}  # fmt: skip
+             "superseded_runs": 0, "duplicates": 0, "input_tokens": 0, "cache_read": 0,
+             "cache_write": 0, "cost_usd": 0.0}  # fmt: skip
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as root:
             paths = _world(root, fixture)
@@ -169,6 +170,8 @@ def run_fixture(
                 score["failed"] += 1
             if result.usage:
                 score["input_tokens"] += result.usage.input_tokens
+                score["cache_read"] += result.usage.cache_read_input_tokens
+                score["cache_write"] += result.usage.cache_creation_input_tokens
             from aimem.compile.spend import cost
 
             if result.usage and cost(settings.model, result.usage) is not None:
@@ -195,6 +198,8 @@ def run_fixture(
             old = [p for p in _pages(paths) if p.path == "decisions/money-as-floats.md"]
             score["superseded_runs"] += bool(old and old[0].meta.get("status") == "superseded")
     score["grounding"] = score["verified"] / score["identifiers"] if score["identifiers"] else 1.0
+    prompt = score["input_tokens"] + score["cache_read"] + score["cache_write"]
+    score["cache_read_share"] = round(score["cache_read"] / prompt, 3) if prompt else 0.0
     return score
 
 
