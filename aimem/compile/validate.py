@@ -262,6 +262,9 @@ def _check_action(
             if op != "contradict":
                 raise _Drop(f"{op} of {target.path}, {target.protected}: never changed by aimem")
             touch = False
+        status = str(target.page.meta.get("status") or "active")
+        if status in ("superseded", "rejected", "archived") and op != "contradict":
+            raise _Drop(f"{op} of {target.path}, which is {status}")
         if op == "update" and kind != target.page.type:
             raise _Drop(f"update changes {target.path}'s type from {target.page.type} to {kind}")
 

@@ -46,6 +46,7 @@ CANDIDATES = [
     candidate("p1", "decisions/floats.md", "decision", "Money is float, see src/legacy/money.py."),
     candidate("p2", "gotchas/pinned.md", "gotcha", "Pinned.", pinned=True),
     candidate("p3", "_rules/tests.md", "rule", "Run the tests."),
+    candidate("p4", "decisions/old.md", "decision", "Old.", status="superseded"),
 ]
 
 
@@ -89,6 +90,7 @@ def test_a_good_action_passes_with_its_verified_claims():
         (action(op="supersede", target="p2", reason="old"), "pinned: never changed by aimem"),
         (action(op="update", target="p3", type="rule"), "rules change only through a person"),
         (action(op="supersede", target="p1", reason=None), "supersede without a reason"),
+        (action(op="update", target="p4"), "update of decisions/old.md, which is superseded"),
         (action(claims=[claim("x", "o1", "money is kept as floats")]), "no claim with a verified"),
         (action(claims=[claim("x", "o9", "money")]), "no claim with a verified"),
         (action(claims=[{"text": "x", "evidence": []}]), "no claim with a verified"),
@@ -179,7 +181,7 @@ FIELDS = st.fixed_dictionaries(
     {
         "op": st.sampled_from(["create", "update", "supersede", "contradict", "skip", "x", None]),
         "type": st.sampled_from(["decision", "gotcha", "concept", "rule", "fact", 3]),
-        "target": st.sampled_from([None, "p1", "p2", "p3", "p9", "decisions/floats.md", ""]),
+        "target": st.sampled_from([None, "p1", "p2", "p3", "p4", "p9", "decisions/floats.md", ""]),
         "title": st.text(max_size=130) | JSONISH,
         "body": st.text(max_size=300) | JSONISH,
         "tags": st.lists(st.text(max_size=50), max_size=7) | JSONISH,
