@@ -31,13 +31,6 @@ def valid_session_id(session: object) -> bool:
     return all(c.isascii() and (c.isalnum() or c in "._-") for c in session)
 
 
-def short_session_id(session: str) -> str:
-    """Eight characters that name a session in file names and messages. UUIDv7 ids (Codex) share
-    their leading timestamp digits, so the tail (the random part) is used."""
-    clean = "".join(c for c in session if c.isascii() and c.isalnum())
-    return (clean[-8:] or "session").lower()
-
-
 def append_line(
     path: str, line: bytes, record_id: str | None = None, last_only: bool = False
 ) -> bool:

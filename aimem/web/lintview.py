@@ -1,16 +1,14 @@
 """The lint summary on a project's home page, computed without writing anything.
 
-``aimem.lifecycle.lint.lint`` counts the index through ``index_status``, which opens the index
-read-write (and rebuilds a damaged one); the web process may not. So the checks are run here
-from lint's own pieces, and index drift comes from the read-only connection the view already
-holds. The result depends only on the wiki's HEAD, the handoff offer and the journals, so it is
-cached on that key: a 10,000-page project is linted once per commit, not once per request.
+``lint(..., read_only=True)`` runs every check without opening anything for writing; index
+drift comes from the read-only connection the view already holds. The result depends only on
+the wiki's HEAD, the handoff offer and the journals, so it is cached on that key: a
+10,000-page project is linted once per commit, not once per request.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 
 from aimem.capture import state
@@ -42,26 +40,10 @@ def _mtime(path: str) -> float:
 
 
 def _check_pages(ref: ProjectRef, max_age_days: float) -> lint.LintReport:
-    paths = ref.paths
-    report = lint.LintReport()
-    pages = {}
-    if os.path.isdir(paths.wiki):
-        for rel in lint.wiki_pages(paths.wiki):
-            try:
-                text, page = lint._read(paths.wiki, rel)  # noqa: SLF001 - lint's own reader
-            except OSError as exc:
-                report.issues.append(lint.Issue("missing_front_matter", rel, f"unreadable: {exc}"))
-                continue
-            pages[rel] = page
-            if lint.generated(rel):
-                continue
-            problem = lint._front_matter_problem(text, page)  # noqa: SLF001
-            if problem:
-                report.issues.append(lint.Issue("missing_front_matter", rel, problem))
-    report.pages = sum(1 for p in pages if not lint.generated(p))
-    report.issues += lint._link_issues(pages)  # noqa: SLF001
-    report.issues += lint._offer_issues(paths, pages, max_age_days, time.time())  # noqa: SLF001
-    report.issues += lint._journal_issues(paths, time.time())  # noqa: SLF001
+    """lint's checks, read-only; index drift is left to the view's own connection (the index
+    can catch up without the wiki's HEAD, this cache's key, moving)."""
+    report = lint.lint(ref.paths, max_age_days, read_only=True)
+    report.issues = [i for i in report.issues if i.kind != "index_drift"]
     return report
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import jinja2
 from markupsafe import Markup, escape
 
-from aimem.capture.journal import short_session_id
+from aimem._hash import short_session_id
 from aimem.index import fts
 from aimem.index.graph import IndexResolver, backlinks
 from aimem.index.query import query_terms
