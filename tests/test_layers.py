@@ -34,6 +34,7 @@ LAYER_OF = {
     "aimem.consolidate": "operations",
     "aimem.lifecycle": "operations",
     "aimem.compile": "operations",
+    "aimem.sync": "operations",
     "aimem.install": "operations",
     "aimem.recall": "operations",
     "aimem.routing": "operations",

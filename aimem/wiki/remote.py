@@ -151,5 +151,12 @@ def _is_rejection(text: str) -> bool:
     text = text.lower()
     return any(
         word in text
-        for word in ("non-fastforward", "non-fast-forward", "fetch first", "rejected", "stale")
+        for word in (
+            "non-fastforward",
+            "non-fast-forward",
+            "fetch first",
+            "rejected",
+            "stale",
+            "not present locally",
+        )
     )
