@@ -12,7 +12,6 @@ import sys
 
 import typer
 from typer._click import exceptions as click_errors
-from typer.core import TyperGroup
 
 from aimem import __version__
 from aimem.cli.commands import (
@@ -24,6 +23,7 @@ from aimem.cli.commands import (
     install,
     log,
     mcp,
+    rules,
     search,
     show,
     status,
@@ -31,34 +31,9 @@ from aimem.cli.commands import (
     timer,
     web,
 )
-from aimem.cli.context import CliError, examples
+from aimem.cli.context import AimemGroup, CliError, examples
 
 USAGE_EXIT = 2
-
-
-class AimemGroup(TyperGroup):
-    """typer's group, with flags shown as flags.
-
-    typer prints every option's value type beside it, so a flag read ``--json <bool>``, as if it
-    took a value. A flag's metavar is set empty when its command is looked up (for help, for
-    parsing), the help option's too; everything else is typer's."""
-
-    def get_command(self, ctx, cmd_name):  # noqa: ANN001, ANN201 - click's signature
-        command = super().get_command(ctx, cmd_name)
-        if command is not None:
-            plain_flags(command, ctx)
-        return command
-
-    def format_help(self, ctx, formatter) -> None:  # noqa: ANN001 - click's signature
-        plain_flags(self, ctx)
-        super().format_help(ctx, formatter)
-
-
-def plain_flags(command, ctx) -> None:  # noqa: ANN001 - click objects
-    """Flags (``--json``, ``--dry-run``, ``--help``) show no value type in help."""
-    for param in [*command.params, command.get_help_option(ctx)]:
-        if getattr(param, "is_flag", False) and param.metavar is None:
-            param.metavar = ""
 
 
 app = typer.Typer(
@@ -109,6 +84,7 @@ for module in (
     export,
     consolidate,
     sweep,
+    rules,
     mcp,
     install,
     timer,
@@ -167,9 +143,11 @@ def usage_line(exc: click_errors.UsageError, argv: list[str]) -> str:
 
 
 def app_commands() -> set[str]:
-    return {
+    """The command words: each command's, and each command group's (``rules``)."""
+    names = {
         info.name or info.callback.__name__.replace("_", "-") for info in app.registered_commands
     }
+    return names | {group.typer_instance.info.name for group in app.registered_groups}
 
 
 def _log_traceback() -> None:

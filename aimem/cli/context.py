@@ -7,6 +7,8 @@ import os
 import sys
 from dataclasses import dataclass
 
+from typer.core import TyperGroup
+
 from aimem.config import Settings, load_settings, make_private_dirs
 from aimem.logfile import setup_logging
 from aimem.project import ProjectNotFound, ProjectPaths, find_project, paths_for, resolve_project
@@ -18,6 +20,31 @@ PANEL_READ = "Read memory"
 PANEL_WRITE = "Write and maintain memory"
 PANEL_SETUP = "Set up and check"
 PANEL_AGENTS = "Run by agents"
+
+
+class AimemGroup(TyperGroup):
+    """typer's group, with flags shown as flags.
+
+    typer prints every option's value type beside it, so a flag read ``--json <bool>``, as if it
+    took a value. A flag's metavar is set empty when its command is looked up (for help, for
+    parsing), the help option's too; everything else is typer's."""
+
+    def get_command(self, ctx, cmd_name):  # noqa: ANN001, ANN201 - click's signature
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            plain_flags(command, ctx)
+        return command
+
+    def format_help(self, ctx, formatter) -> None:  # noqa: ANN001 - click's signature
+        plain_flags(self, ctx)
+        super().format_help(ctx, formatter)
+
+
+def plain_flags(command, ctx) -> None:  # noqa: ANN001 - click objects
+    """Flags (``--json``, ``--dry-run``, ``--help``) show no value type in help."""
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
 
 
 def examples(*lines: str) -> str:

@@ -169,3 +169,20 @@ def test_install_completion_for_bash_completes_commands_and_options(
     commands, options = done.stdout.splitlines()
     assert commands.split() == ["search"]
     assert options.split() == ["--agent"]
+
+
+def subcommands() -> list[tuple[str, str]]:
+    group = typer.main.get_command(cli_app.app)
+    return sorted(
+        (name, sub)
+        for name, command in group.commands.items()
+        for sub in getattr(command, "commands", {})
+    )
+
+
+@pytest.mark.parametrize(("group", "command"), subcommands())
+def test_every_subcommand_help_has_examples(group: str, command: str, home: Path) -> None:
+    result = CliRunner().invoke(cli_app.app, [group, command, "--help"], terminal_width=120)
+    assert result.exit_code == 0, result.output
+    assert f"aimem {group} {command}" in result.output.split("Examples", 1)[1]
+    assert "<bool>" not in result.output

@@ -183,6 +183,7 @@ def test_status_json(env: dict, project: Path, memory: dict) -> None:
         "pending",
         "handoff",
         "index",
+        "llm",
     }
     assert info["project"] == "proj" and info["slug"].startswith("proj-")
     assert info["memory"] is True

@@ -20,13 +20,14 @@ from aimem.cli import app as cli_app
 
 COMMANDS = [
     "search", "show", "explore", "status", "projects", "path", "log", "lint", "reindex",
-    "consolidate", "sweep", "unarchive", "write-page",
+    "consolidate", "sweep", "unarchive", "write-page", "rules",
 ]  # fmt: skip
 OPTIONS = [
     "--json", "--project", "-p", "--limit", "-n", "--type", "-t", "--all", "-a", "--since",
     "--agent", "--author", "--full", "--dry-run", "--wiki", "--session", "-s", "--pending",
     "--title", "--body", "-b", "--tag", "--path", "--salience", "--pinned", "--not-pinned",
-    "--supersedes", "--source", "--help", "--bogus", "-x", "--", "-",
+    "--supersedes", "--source", "--help", "--bogus", "-x", "--", "-", "--status", "list",
+    "accept", "reject",
 ]  # fmt: skip
 VALUES = [
     "", "0", "1", "-1", "100", "101", "1e9", "nan", "decision", "rule", "session", "bogus",

@@ -48,7 +48,43 @@ def project_status(slug: str, name: str, paths) -> dict:  # noqa: ANN001
         if offer
         else None,
         "index": index_status(paths.index, paths.wiki),
+        "llm": llm_status(paths.state),
     }
+
+
+def llm_status(state_dir: str) -> dict:
+    """Whether the LLM step runs and what it spent today and this month (every project of the
+    data root: the budget is one), for ``status``."""
+    from aimem.compile import spend
+    from aimem.compile.settings import llm_settings
+
+    conf = llm_settings()
+    reason = conf.disabled_reason()
+    spent = spend.status(state_dir)
+    return {
+        "enabled": reason is None,
+        "reason": reason,
+        "provider": conf.provider or None,
+        "model": conf.model,
+        "today": spent["today"],
+        "month": spent["month"],
+    }
+
+
+def llm_line(info: dict) -> str:
+    """``anthropic claude-haiku-4-5: today 2,400 tokens $0.01 (1 call); this month ...``."""
+
+    def spent(period: dict) -> str:
+        calls = period["calls"]
+        return (
+            f"{period['tokens']:,} tokens ${period['cost_usd']:.2f} "
+            f"({calls} call{'s' if calls != 1 else ''})"
+        )
+
+    head = f"{info['provider']} {info['model']}" if info["enabled"] else f"off: {info['reason']}"
+    if not info["enabled"] and not info["month"]["calls"]:
+        return head
+    return f"{head}; today {spent(info['today'])}; this month {spent(info['month'])}"
 
 
 def project_row(slug: str, paths, meta: dict) -> dict:  # noqa: ANN001
@@ -103,6 +139,7 @@ def no_memory_status(slug: str, name: str, paths) -> dict:  # noqa: ANN001
         "pending": [],
         "handoff": None,
         "index": {"pages": 0, "last_commit": None, "head": None, "up_to_date": True},
+        "llm": llm_status(paths.state),
     }
 
 
@@ -138,6 +175,7 @@ def register(app: typer.Typer) -> None:
             print_json(info)
             return
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
         table = Table(show_header=False, box=None)
@@ -157,6 +195,7 @@ def register(app: typer.Typer) -> None:
             "handoff",
             f"{offer['status']}: {offer['path']} (from {offer['from_agent']})" if offer else "none",
         )
+        table.add_row("llm", escape(llm_line(info["llm"])))
         Console().print(table)
 
     @app.command(
