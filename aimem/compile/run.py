@@ -74,11 +74,28 @@ def compile_session(
     sleep: Callable[[float], None] = time.sleep,
 ) -> CompileResult:
     """Compile ``session`` (already consolidated by the zero-LLM path); see the module doc."""
-    from aimem.capture import journal
-
     settings = llm_settings() if settings is None else settings
     run = RunState() if run is None else run
     now = time.time() if now is None else now
+    try:
+        return _compile(paths, project_name, session, settings, run, retry, now, client, sleep)
+    except Exception as exc:  # noqa: BLE001 - an unreadable journal, a full disk...: never fatal
+        log.warning("compile %s: failed: %s; the zero-LLM pages stand", session, exc)
+        return CompileResult(session, "failed", f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _compile(
+    paths: ProjectPaths,
+    project_name: str,
+    session: str,
+    settings: LLMSettings,
+    run: RunState,
+    retry: bool,
+    now: float,
+    client,  # noqa: ANN001
+    sleep: Callable[[float], None],
+) -> CompileResult:
+    from aimem.capture import journal
 
     def skipped(reason: str, level: int = logging.DEBUG) -> CompileResult:
         log.log(level, "compile %s: skipped: %s", session, reason)
@@ -112,6 +129,7 @@ def compile_session(
     if isinstance(prepared, str):
         return skipped(prepared, logging.WARNING if "budget" in prepared else logging.DEBUG)
     obs, candidates, request, estimate = prepared
+    spend.check_writable(paths.state, now)
     used = spend.spent(spend.all_state_dirs(paths.state), _day(now)).tokens
     if used + estimate + settings.max_output_tokens > settings.daily_token_budget:
         return skipped(

@@ -98,6 +98,16 @@ def _ledger_path(state_dir: str, ts: float) -> str:
     )
 
 
+def check_writable(state_dir: str, ts: float | None = None) -> None:
+    """Raise ``OSError`` unless this month's ledger can be appended to: a call whose spend
+    cannot be recorded is not made (an unrecorded call escapes every budget)."""
+    from aimem.config import make_private_dirs
+
+    make_private_dirs(llm_dir(state_dir))
+    path = _ledger_path(state_dir, time.time() if ts is None else ts)
+    os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+
+
 def record_call(
     state_dir: str,
     *,

@@ -639,3 +639,18 @@ def test_a_new_page_never_takes_an_existing_title_or_path(paths, fake, settings)
 
     assert result.pages == ["decisions/cents-2.md"]
     assert page(paths, DECISION).body.strip().endswith("Old text.")
+
+
+def test_an_unwritable_state_folder_fails_the_step_not_the_run(paths, fake, settings, caplog):
+    consolidated(paths)
+    fake.script = [tool_reply(answer(action()))]
+    llm = Path(paths.state, "llm")
+    llm.parent.mkdir(parents=True, exist_ok=True)
+    llm.write_text("not a folder")  # the ledger cannot be written
+    caplog.set_level(logging.INFO, logger="aimem")
+
+    result = compile_(paths, settings)
+
+    assert result.status == "failed" and result.pages == []
+    assert len(warnings(caplog)) == 1
+    assert fake.messages() == []  # a call whose spend cannot be recorded is not made
