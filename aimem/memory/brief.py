@@ -32,7 +32,7 @@ def render_brief(project: str, entries: Catalog | list[Entry], max_recent: int =
             f"- {one_line(e.updated[:10])} {one_line(e.title)} ({one_line(e.path)})"
             for e in sessions
         ]
-    durable = newest_first([e for e in entries if e.type in ("rule", "decision", "gotcha")])
+    durable = newest_first([e for e in entries if _in_force(e)])
     if durable:
         lines.append("Rules, decisions and gotchas:")
         lines += [
@@ -43,6 +43,14 @@ def render_brief(project: str, entries: Catalog | list[Entry], max_recent: int =
         "read a page with `aimem show PATH`."
     )
     return "\n".join(lines) + "\n"
+
+
+def _in_force(entry: Entry) -> bool:
+    """A rule, decision or gotcha an agent should follow: not a rule still proposed (an LLM's
+    suggestion no person has accepted) or rejected, and nothing superseded."""
+    if entry.type not in ("rule", "decision", "gotcha"):
+        return False
+    return entry.status not in ("proposed", "rejected", "superseded")
 
 
 def write_brief(paths: ProjectPaths, project_name: str, entries: Catalog | list[Entry]) -> None:

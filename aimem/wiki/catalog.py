@@ -48,6 +48,7 @@ class Entry:
     title: str
     type: str
     updated: str
+    status: str = ""  # front matter ``status``: a proposed rule is listed, but marked as one
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,16 @@ def render_index(project: str, entries: Catalog | list[Entry]) -> str:
         total = max(catalog.counts.get(kind, 0), len(pages))
         more = f" (newest {PER_TYPE} of {total})" if total > PER_TYPE else ""
         lines += ["", f"## {HEADINGS[kind]}{more}", ""]
-        lines += [f"- [[{e.path[:-3]}|{e.title}]] — {e.updated[:10]}" for e in shown]
+        lines += [f"- [[{e.path[:-3]}|{e.title}]] — {e.updated[:10]}{_mark(e)}" for e in shown]
     return "\n".join(lines) + "\n"
+
+
+# Statuses a reader must see beside a title: not (or no longer) something to act on.
+MARKED_STATUSES = ("proposed", "rejected", "superseded")
+
+
+def _mark(entry: Entry) -> str:
+    return f" ({entry.status})" if entry.status in MARKED_STATUSES else ""
 
 
 def append_log(current: str | None, line: str, header: str = LOG_HEADER) -> str:

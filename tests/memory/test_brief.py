@@ -39,3 +39,50 @@ def test_brief_of_an_empty_wiki() -> None:
     brief = render_brief("p", [])
     assert brief.startswith("Project memory: 0 pages (none yet).")
     assert "Recent sessions" not in brief and "Rules, decisions" not in brief
+
+
+def test_a_proposed_rule_stays_out_of_the_brief_until_accepted(tmp_path) -> None:
+    """An LLM's rule lands ``status: proposed``: index.md lists it marked as proposed, the
+    brief (injected into every agent's context) leaves it out until a person accepts it."""
+    from pathlib import Path
+
+    from aimem.compile.rules import decide
+    from aimem.memory.brief import BRIEF_FILE
+    from aimem.memory.transaction import transaction
+    from aimem.project import ProjectPaths
+    from aimem.wiki.pages import Page
+
+    paths = ProjectPaths(str(tmp_path / "proj"))
+    rule = "_rules/run-the-rounding-tests.md"
+    meta = {"title": "Run the rounding tests", "type": "rule", "status": "proposed"}
+    with transaction(paths, "proj", "test") as txn:
+        txn.write(Page(rule, dict(meta), "Before pushing.\n"))
+        txn.write(Page("decisions/cents.md", {"title": "Integer cents", "type": "decision"}, "x"))
+        txn.commit("two pages\n")
+    brief = Path(paths.state, BRIEF_FILE).read_text()
+    index_md = Path(paths.wiki, "index.md").read_text()
+    assert "Integer cents" in brief
+    assert "Run the rounding tests" not in brief
+    assert "[[_rules/run-the-rounding-tests|Run the rounding tests]]" in index_md
+    assert "(proposed)" in index_md
+
+    decide(paths, "proj", rule, "accepted")
+
+    assert "- [rule] Run the rounding tests" in Path(paths.state, BRIEF_FILE).read_text()
+    assert "(proposed)" not in Path(paths.wiki, "index.md").read_text()
+
+
+def test_superseded_and_rejected_pages_are_marked_in_the_catalogue() -> None:
+    from aimem.wiki.catalog import render_index
+
+    entries = [
+        Entry("decisions/old.md", "Old way", "decision", "2026-01-01", "superseded"),
+        Entry("_rules/no.md", "Never", "rule", "2026-01-02", "rejected"),
+        Entry("decisions/new.md", "New way", "decision", "2026-01-03"),
+    ]
+    index_md = render_index("p", entries)
+    assert "[[decisions/old|Old way]] — 2026-01-01 (superseded)" in index_md
+    assert "[[_rules/no|Never]] — 2026-01-02 (rejected)" in index_md
+    assert "[[decisions/new|New way]] — 2026-01-03\n" in index_md
+    brief = render_brief("p", entries)
+    assert "New way" in brief and "Old way" not in brief and "Never" not in brief
