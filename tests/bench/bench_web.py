@@ -63,6 +63,9 @@ def build(home: Path, corpus: Corpus) -> None:
     wiki = Wiki(Path(paths.base))
     assert wiki.dir == paths.wiki, (wiki.dir, paths.wiki)
     wiki.bulk_commit(dict(corpus.page(i) for i in range(PAGES)), f"bench: {PAGES} pages")
+    # The view reads pages from the wiki's work tree, as aimem leaves it after each commit;
+    # bench_index's wiki has none, so check the commit out.
+    subprocess.run(["git", "-C", paths.wiki, "reset", "-q", "--hard"], check=True)
     sync_index(paths.index, paths.wiki, full=True)
 
 

@@ -423,6 +423,7 @@ def crawl(driver, start: str, limit: int = 2000) -> dict[str, Visit]:
             path = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path))
             status = 200 if path.is_file() else 404
         driver.get(url)
+        wait_loaded(driver)
         links = []
         for href in page_links(driver):
             clean = urllib.parse.urldefrag(href).url
@@ -436,6 +437,16 @@ def crawl(driver, start: str, limit: int = 2000) -> dict[str, Visit]:
             url, status, console_errors(driver), links, unsafe_dom(driver), pwned(driver)
         )
     return visits
+
+
+def wait_loaded(driver, timeout: float = 10) -> None:
+    """Until the document and everything it loads is in (``get`` normally waits for this, but
+    a busy machine has shown a page read before its last links were parsed)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
 
 
 def broken(visits: dict[str, Visit]) -> list[str]:

@@ -42,7 +42,17 @@ def test_export_crawled_over_file_urls(crawled: dict[str, Visit], site: Path) ->
     assert {u: v.unsafe for u, v in crawled.items() if v.unsafe} == {}
     assert {u: v.pwned for u, v in crawled.items() if v.pwned is not None} == {}
     written = {p.as_uri() for p in site.rglob("*.html")}
-    assert written <= set(crawled), f"unreachable: {sorted(written - set(crawled))[:5]}"
+    unreached = sorted(written - set(crawled))
+    # Which written files link to what the browser never reached, and whether it saw them.
+    why = {
+        u: [
+            (f.as_uri(), f.as_uri() in crawled)
+            for f in site.rglob("*.html")
+            if u.rsplit("/site/", 1)[1].split("/diff/")[-1] in f.read_text()
+        ]
+        for u in unreached[:3]
+    }
+    assert unreached == [], why
 
 
 def shown(driver) -> list[tuple[str, str]]:
