@@ -1,7 +1,7 @@
 """What the LLM step is told: provider, key, endpoint, model, budgets, timeouts.
 
-Read from the environment by ``llm_settings`` alone, so the lead can point it at ``aimem.config``
-later (the keys are listed in docs/llm.md) without touching the rest of the package.
+Read by ``llm_settings`` alone, from the one settings object (``aimem/config.py``: config file
+``llm*`` keys, ``AIMEM_LLM*`` variables) and the SDK's own ``ANTHROPIC_*`` variables.
 """
 
 from __future__ import annotations
@@ -43,30 +43,24 @@ class LLMSettings:
         return None
 
 
-def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(float(raw)) if kind is int else float(raw)
-    except ValueError:
-        return default
-    return value if value >= 0 else default
-
-
 def llm_settings(env: Mapping[str, str] | None = None) -> LLMSettings:
-    """The LLM settings from ``env`` (default: the process environment). A value that does not
-    parse keeps its default: a typo in a budget must not switch the budget off."""
+    """The LLM settings: ``AIMEM_LLM*`` and the config file's ``llm*`` keys through the one
+    settings object (a value that does not parse keeps its default, and ``aimem doctor`` says
+    so: a typo in a budget must not switch the budget off), the key and endpoint from the
+    SDK's own environment variables."""
+    from aimem.config import load_settings
+
     env = os.environ if env is None else env
+    conf = load_settings(dict(env))
     return LLMSettings(
-        provider=env.get("AIMEM_LLM", "").strip().lower(),
+        provider=conf.llm.strip().lower(),
         api_key=env.get("ANTHROPIC_API_KEY", "").strip(),
         base_url=env.get("ANTHROPIC_BASE_URL", "").strip(),
-        model=env.get("AIMEM_LLM_MODEL", "").strip() or DEFAULT_MODEL,
-        session_token_budget=int(_number(env, "AIMEM_LLM_SESSION_TOKENS", 30_000, int)),
-        daily_token_budget=int(_number(env, "AIMEM_LLM_DAILY_TOKENS", 1_000_000, int)),
-        max_output_tokens=int(_number(env, "AIMEM_LLM_MAX_OUTPUT_TOKENS", 4_000, int)) or 4_000,
-        timeout=_number(env, "AIMEM_LLM_TIMEOUT", 60.0, float) or 60.0,
-        max_retries=min(5, int(_number(env, "AIMEM_LLM_MAX_RETRIES", 2, int))),
+        model=conf.llm_model.strip() or DEFAULT_MODEL,
+        session_token_budget=int(conf.llm_session_tokens),
+        daily_token_budget=int(conf.llm_daily_tokens),
+        max_output_tokens=int(conf.llm_max_output_tokens),
+        timeout=float(conf.llm_timeout),
+        max_retries=min(5, int(conf.llm_max_retries)),
         inside=env.get(INSIDE_MARKER, "").strip() not in ("", "0"),
     )
