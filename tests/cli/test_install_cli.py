@@ -173,3 +173,14 @@ def test_doctor_reports_a_broken_install_and_exits_non_zero(agent_env: dict, tmp
     )
     assert fixed.returncode == 0
     assert run_aimem("doctor", env=agent_env, cwd=str(tmp_path)).returncode == 0
+
+
+def test_uninstall_names_only_agents_it_changed(agent_env: dict, project: Path) -> None:
+    """Uninstalling from a project where only Claude Code has aimem lists Claude Code alone,
+    not a heading for every other agent with nothing under it."""
+    args = ("--scope", "project", "--project-dir", str(project))
+    assert run_aimem("install", "claude-code", *args, env=agent_env).returncode == 0
+    result = run_aimem("uninstall", *args, env=agent_env)
+    assert result.returncode == 0, result.stderr
+    headings = [line for line in result.stdout.splitlines() if not line.startswith(" ")]
+    assert headings == ["claude-code (project scope)"], result.stdout

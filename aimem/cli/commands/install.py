@@ -66,6 +66,8 @@ def _run(agents: list[str], target: Target, install: bool, dry_run: bool) -> Non
     except (InstallError, OSError) as exc:
         raise CliError(str(exc)) from None
     for plan in plans:
+        if not plan.notes and all(c.action == "absent" for c in plan.changes):
+            continue  # nothing of aimem's there, nothing done: no empty heading
         typer.echo(f"{plan.agent} ({target.scope} scope)")
         for change in plan.changes:
             if change.action == "absent":
@@ -123,8 +125,9 @@ def register(app: typer.Typer) -> None:
             chosen = installer.detect_agents(target)
             if not chosen:
                 raise CliError(
-                    "no agent found on this machine (no claude, codex, gemini, cursor or opencode "
-                    "on PATH, no config folder); name one: aimem install claude-code"
+                    "no agent found on this machine (no claude, codex, gemini, cursor, opencode, "
+                    "code, windsurf or zed on PATH, no config folder); name one: "
+                    "aimem install claude-code"
                 )
         _run(chosen, target, install=True, dry_run=dry_run)
 
