@@ -23,6 +23,15 @@ FIELDS: dict[str, tuple[type, object]] = {
     "stdin_max_bytes": (int, 4 * 1024 * 1024),  # larger hook payloads are recorded as oversized
     "context_max_chars": (int, 8000),  # agents cap injected context near 10,000 characters
     "log_level": (str, "INFO"),
+    # The LLM compilation step (docs/llm.md); ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL stay
+    # plain environment variables, the SDK's own names, and never go in a config file.
+    "llm": (str, ""),  # "" = zero-LLM only; "anthropic"
+    "llm_model": (str, "claude-haiku-4-5"),
+    "llm_session_tokens": (int, 30_000),  # input + output tokens for one session's call
+    "llm_daily_tokens": (int, 1_000_000),  # every call of one UTC day, every project
+    "llm_max_output_tokens": (int, 4_000),
+    "llm_timeout": (float, 60.0),  # seconds per attempt
+    "llm_max_retries": (int, 2),  # on 429, 5xx, timeouts and dropped connections only; at most 5
 }
 # Smallest value that makes sense for each number (others: any finite value).
 MINIMUM: dict[str, tuple[float, bool]] = {  # name -> (bound, bound itself allowed)
@@ -30,6 +39,11 @@ MINIMUM: dict[str, tuple[float, bool]] = {  # name -> (bound, bound itself allow
     "consolidate_wait_seconds": (0.0, True),  # 0: never wait
     "stdin_max_bytes": (0.0, False),
     "context_max_chars": (0.0, False),
+    "llm_session_tokens": (0.0, True),  # 0: no call can fit, the step is effectively off
+    "llm_daily_tokens": (0.0, True),
+    "llm_max_output_tokens": (0.0, False),
+    "llm_timeout": (0.0, False),
+    "llm_max_retries": (0.0, True),
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL"}
@@ -62,6 +76,13 @@ class Settings:
     stdin_max_bytes: int
     context_max_chars: int
     log_level: str
+    llm: str
+    llm_model: str
+    llm_session_tokens: int
+    llm_daily_tokens: int
+    llm_max_output_tokens: int
+    llm_timeout: float
+    llm_max_retries: int
     config_file: str
     problems: list[str]
 

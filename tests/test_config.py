@@ -146,3 +146,26 @@ def test_private_dirs_are_0700_all_the_way_down(tmp_path: Path):
         make_private_dirs(str(tmp_path / "f"))
     with pytest.raises(OSError):
         make_private_dirs(str(tmp_path / "f" / "sub"))
+
+
+def test_llm_keys_come_from_the_config_file_and_the_environment(tmp_path) -> None:
+    """The LLM step's settings go through the one settings object: a config file's ``llm*``
+    keys, overridden by ``AIMEM_LLM*``; the API key only from the SDK's own variable."""
+    from aimem.compile.settings import llm_settings
+
+    conf = tmp_path / "config.toml"
+    conf.write_text('llm = "anthropic"\nllm_model = "claude-sonnet-4-5"\nllm_daily_tokens = 900\n')
+    env = {"AIMEM_CONFIG": str(conf), "HOME": str(tmp_path), "ANTHROPIC_API_KEY": "sk-test"}
+    settings = llm_settings(env)
+    assert settings.disabled_reason() is None
+    assert (settings.provider, settings.model, settings.daily_token_budget) == (
+        "anthropic",
+        "claude-sonnet-4-5",
+        900,
+    )
+    settings = llm_settings({**env, "AIMEM_LLM_DAILY_TOKENS": "50", "AIMEM_LLM_MAX_RETRIES": "9"})
+    assert settings.daily_token_budget == 50
+    assert settings.max_retries == 5  # bounded whatever is asked
+    conf.write_text('llm = "anthropic"\nllm_timeout = -3\n')
+    assert llm_settings(env).timeout == 60.0
+    assert any("llm_timeout" in p for p in load_settings(env).problems)
