@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install browser demo test fuzz e2e lint format bench eval clean
+.PHONY: install browser demo test fuzz e2e lint format bench eval eval-llm clean
 
 # The real agent CLIs for the end-to-end suite, at exact versions (cached in .e2e/agents).
 E2E_AGENTS := .e2e/agents
@@ -67,6 +67,9 @@ bench: install  ## hook, MCP, search index at 1k/10k/100k pages, basic-memory be
 eval: install  ## graded retrieval evaluation: hit@1, hit@5, MRR (FTS5, then the FTS4 fallback)
 	$(BIN)/python tests/eval/run_eval.py
 	AIMEM_FTS=fts4 $(BIN)/python tests/eval/run_eval.py
+
+eval-llm: install  ## the LLM compile fixtures against the real API, scored (needs ANTHROPIC_API_KEY; not in CI)
+	$(BIN)/python tests/compile/eval_llm.py --runs 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .demo
