@@ -453,14 +453,15 @@ def broken(visits: dict[str, Visit]) -> list[str]:
     return [f"{v.status} {v.url}" for v in visits.values() if v.status != 200]
 
 
-def screenshot(driver, name: str) -> Path:
-    """A PNG of the whole page under the artefacts directory (``$AIMEM_ARTEFACTS`` or
-    ``build/browser``): kept after the run for people and CI to look at."""
+def screenshot(driver, name: str, full: bool = True) -> Path:
+    """A PNG of the page under the artefacts directory (``$AIMEM_ARTEFACTS`` or
+    ``build/browser``): kept after the run for people and CI to look at. ``full``: the whole
+    page (up to 2,400 px high); otherwise the first 1280x800, small enough for the docs."""
     folder = artefacts_dir()
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"{name}.png"
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, max(600, min(int(height), 2400)))
+    driver.set_window_size(1280, max(600, min(int(height), 2400)) if full else 800)
     driver.save_screenshot(str(out))
     driver.set_window_size(1280, 900)
     return out

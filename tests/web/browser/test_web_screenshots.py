@@ -1,6 +1,7 @@
 """A screenshot of each main view, light and dark, kept as test artefacts (``$AIMEM_ARTEFACTS/
-browser`` or ``build/browser``) for people and CI to look at; docs/img holds a copy of a few for
-docs/web.md (copied by hand from a run: ``cp build/browser/web-*.png docs/img/``)."""
+browser`` or ``build/browser``) for people and CI to look at. The ``docs-*`` shots (the top of a
+view) are what docs/web.md shows: ``for f in build/browser/docs-*.png; do cp "$f"
+docs/img/"${f#build/browser/docs-}"; done`` after a run updates them."""
 
 from __future__ import annotations
 
@@ -55,6 +56,12 @@ def test_screenshots_of_each_main_view(page, web, world: World) -> None:
     for name in ("web-home", "web-page", "web-search"):
         page.get(views(world, web.url, page)[name])
         shots.append(screenshot(page, name + "-dark"))
+    page.get(views(world, web.url, page)["web-page"])
+    shots.append(screenshot(page, "docs-web-page-dark", full=False))
+    page.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    for name in ("web-home", "web-page", "web-history", "web-diff", "web-search"):
+        page.get(views(world, web.url, page)[name])
+        shots.append(screenshot(page, "docs-" + name, full=False))
     for shot in shots:
         width, height = png_size(shot)
         assert width >= 1000 and height >= 500, shot
