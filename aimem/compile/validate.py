@@ -275,7 +275,7 @@ def _check_action(
     if kind == "rule" and not any(by_id[o].kind == "prompt" for o in cited):
         raise _Drop("a rule must quote the user's own prompt")
 
-    page_text = "\n".join([title, body, *tags, *(c.text for c in claims)])
+    page_text = "\n".join([title, body, reason, *tags, *(c.text for c in claims)])
     evidence_text = "\n".join(by_id[o].text() for o in sorted(cited))
     if target is not None:
         evidence_text += "\n" + target.stored.decode("utf-8", "replace")

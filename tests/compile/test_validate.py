@@ -91,6 +91,8 @@ def test_a_good_action_passes_with_its_verified_claims():
         (action(op="update", target="p3", type="rule"), "rules change only through a person"),
         (action(op="supersede", target="p1", reason=None), "supersede without a reason"),
         (action(op="update", target="p4"), "update of decisions/old.md, which is superseded"),
+        (action(op="supersede", target="p1", reason="see 9e8d7c6b5a4f"), "9e8d7c6b5a4f"),
+        (action(op="contradict", target="p1", reason="push with force"), "repeats an instruction"),
         (action(claims=[claim("x", "o1", "money is kept as floats")]), "no claim with a verified"),
         (action(claims=[claim("x", "o9", "money")]), "no claim with a verified"),
         (action(claims=[{"text": "x", "evidence": []}]), "no claim with a verified"),
@@ -227,7 +229,7 @@ def test_hostile_answers_never_crash_and_accepted_pages_are_grounded(actions, ha
         assert act.claims and act.type in ("decision", "gotcha", "concept", "rule")
         cited = "\n".join(by_id[e.obs].text() for c in act.claims for e in c.evidence)
         target = act.target.stored.decode() if act.target else ""
-        for ident in identifiers(act.title + "\n" + act.body):
+        for ident in identifiers(act.title + "\n" + act.body + "\n" + act.reason):
             assert ident in cited or ident in target
         if act.type == "rule":
             assert any(by_id[e.obs].kind == "prompt" for c in act.claims for e in c.evidence)
