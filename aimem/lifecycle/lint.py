@@ -14,6 +14,10 @@ Checks (each issue has a ``kind``; errors are things that are broken, warnings t
 - ``index_drift`` (error): ``index.sqlite`` does not reflect the wiki's HEAD commit.
 - ``unconsolidated_journal`` (warning): a journal segment whose session ended (or went silent) and
   was never consolidated, or grew since it was.
+- ``proposed_rule`` (warning): a rule the LLM step proposed that no person has accepted or
+  rejected yet (``aimem rules accept|reject PATH``); it reaches no agent until accepted.
+- ``contradiction`` (warning): two pages the LLM step marked as contradicting each other, neither
+  superseded, rejected or archived: a person decides which one holds.
 
 Pages are read from the work tree (what people edit and what ``memory_read`` returns).
 """
@@ -37,6 +41,8 @@ KINDS = (
     "stale_offer",
     "index_drift",
     "unconsolidated_journal",
+    "proposed_rule",
+    "contradiction",
 )
 ERRORS = {"missing_front_matter", "broken_link", "index_drift"}
 ORPHAN_TYPES = ("rule", "decision", "gotcha", "concept")
@@ -153,6 +159,7 @@ def lint(
     issues += _offer_issues(paths, pages, max_offer_age_days, now)
     issues += _index_issues(paths, read_only)
     issues += _journal_issues(paths, now)
+    issues += _review_issues(paths)
     issues.sort(key=lambda i: (KINDS.index(i.kind), i.path, i.detail))
     return report
 
@@ -217,6 +224,32 @@ def _index_issues(paths: ProjectPaths, read_only: bool = False) -> list[Issue]:
         last = (info["last_commit"] or "nothing")[:10]
         detail = f"index reflects {last}, wiki HEAD is {info['head'][:10]}: run `aimem reindex`"
     return [Issue("index_drift", "index.sqlite", detail)]
+
+
+def _review_issues(paths: ProjectPaths) -> list[Issue]:
+    from aimem.compile.review import pending_review
+
+    if not os.path.isdir(os.path.join(paths.wiki, ".git")):
+        return []
+    review = pending_review(paths)
+    issues = [
+        Issue(
+            "proposed_rule",
+            rule.path,
+            f"proposed by {rule.origin or 'automation'}: accept or reject it with "
+            f"`aimem rules accept|reject {rule.path}`",
+        )
+        for rule in review.proposed_rules
+    ]
+    issues += [
+        Issue(
+            "contradiction",
+            c.path,
+            f"contradicts {c.other}: decide which holds, then supersede or edit the other",
+        )
+        for c in review.contradictions
+    ]
+    return issues
 
 
 def _index_status_read_only(paths: ProjectPaths) -> dict:

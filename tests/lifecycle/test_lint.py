@@ -107,3 +107,41 @@ def test_read_only_lint_changes_no_byte_of_a_damaged_index(paths: ProjectPaths) 
     assert (sorted(os.listdir(paths.base)), Path(paths.index).read_bytes()) == before
     assert "index_drift" not in kinds(paths)  # the default lint repairs it
     assert "index_drift" not in kinds(paths, read_only=True)
+
+
+def test_proposed_rules_and_contradictions_are_listed_until_resolved(paths: ProjectPaths) -> None:
+    from aimem.compile.rules import decide
+    from aimem.memory.transaction import transaction
+    from aimem.wiki.pages import Page
+
+    rule = "_rules/always-run-the-rounding-tests.md"
+    with transaction(paths, "proj", "test") as txn:
+        txn.write(
+            Page(
+                rule,
+                {"title": "Rounding tests", "type": "rule", "status": "proposed", "origin": "llm"},
+                "See [[use-wal]].\n",
+            )
+        )
+        old = {"title": "Floats", "type": "decision", "contradicts": ["decisions/cents.md"]}
+        new = {"title": "Cents", "type": "decision", "contradicts": ["decisions/floats.md"]}
+        txn.write(Page("decisions/floats.md", old, "Money as floats. [[cents]]\n"))
+        txn.write(Page("decisions/cents.md", new, "Money as integer cents. [[floats]]\n"))
+        txn.commit("review fixtures\n")
+
+    found = kinds(paths)
+    assert found["proposed_rule"] == [
+        (rule, f"proposed by llm: accept or reject it with `aimem rules accept|reject {rule}`")
+    ]
+    assert [p for p, _ in found["contradiction"]] == ["decisions/cents.md"]
+    assert "decisions/floats.md" in found["contradiction"][0][1]
+    assert lint(paths).errors == 0  # things to decide, not breakage
+
+    decide(paths, "proj", rule, "rejected")
+    with transaction(paths, "proj", "test") as txn:
+        page = txn.read_page("decisions/floats.md")
+        page.meta["status"] = "superseded"
+        txn.write(page)
+        txn.commit("floats superseded\n")
+    found = kinds(paths)
+    assert "proposed_rule" not in found and "contradiction" not in found
