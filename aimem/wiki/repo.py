@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pygit2
 
+from aimem.wiki import gitindex
 from aimem.wiki.killpoint import killpoint
 from aimem.wiki.pack import maybe_pack
 
@@ -120,6 +121,7 @@ def commit_files(
     killpoint("commit.before-ref")
     commit = repo.create_commit(ref, sig, sig, message, tree, [head] if head else [])
     killpoint("commit.after-ref")
+    _record_changes(repo, head, str(commit), base, repo[tree], changes)
     sync_worktree(repo, list(changes))
     _remove(os.path.join(repo.path, JOURNAL))
     maybe_pack(repo)  # past ~1,000 loose objects, into a pack (see wiki/pack.py)
@@ -174,12 +176,33 @@ def sync_worktree(repo: pygit2.Repository, paths: list[str]) -> None:
     every folder on the way must be a real one (a symlink there is replaced by a folder), the
     file is written to a fresh temporary file under ``.git`` and renamed over whatever was at
     its name, and a symlink committed into the wiki arrives as a plain file holding its target
-    (as git does with ``core.symlinks = false``)."""
+    (as git does with ``core.symlinks = false``). The index gets only these paths' entries,
+    spliced in (``gitindex``): its cost follows the change, not the number of files."""
     head = head_commit(repo)
     tree = repo[head].peel(pygit2.Commit).tree if head is not None else None
-    index = repo.index
+    entries: dict[str, tuple[bytes, int] | None] = {}
+    for rel in paths:
+        entry = _entry(tree, rel)
+        if entry is None or entry.filemode == pygit2.GIT_FILEMODE_TREE:
+            _unlink_in(repo.workdir, rel)
+            entries[rel] = None
+            continue
+        _write_in(repo, rel, repo[entry.id].data)
+        killpoint("worktree.file")
+        entries[rel] = (entry.id.raw, int(entry.filemode))
+    killpoint("worktree.index")
+    if not gitindex.update(repo.path, entries):
+        _update_index_libgit2(repo, tree, entries)
+
+
+def _update_index_libgit2(
+    repo: pygit2.Repository, tree: pygit2.Tree | None, entries: dict[str, tuple[bytes, int] | None]
+) -> None:
+    """What ``gitindex`` leaves to libgit2: an index it does not edit, or none at all (read
+    whole, changed, written whole)."""
     try:
-        index.read()
+        index = repo.index
+        index.read(False)  # the file may have changed since this Repository loaded it
     except pygit2.GitError as exc:  # damaged: it only mirrors HEAD for aimem, so rebuild it
         log.warning("the wiki's .git/index was unreadable (%s); rebuilt from HEAD", exc)
         _remove(os.path.join(repo.path, "index"))
@@ -187,22 +210,20 @@ def sync_worktree(repo: pygit2.Repository, paths: list[str]) -> None:
         index.read()
         if tree is not None:
             index.read_tree(tree)
-    for rel in paths:
-        entry = _entry(tree, rel)
-        if entry is None or entry.filemode == pygit2.GIT_FILEMODE_TREE:
-            _unlink_in(repo.workdir, rel)
+    for rel, value in entries.items():
+        if value is None:
             if rel in index:
                 index.remove(rel)
-            continue
-        _write_in(repo, rel, repo[entry.id].data)
-        killpoint("worktree.file")
-        index.add(pygit2.IndexEntry(rel, entry.id, entry.filemode))
-    killpoint("worktree.index")
+        else:
+            index.add(pygit2.IndexEntry(rel, pygit2.Oid(raw=value[0]), value[1]))
     index.write()
 
 
 TMP_DIR = "aimem-tmp"  # under .git: temporary files never show in the work tree
 JOURNAL = "aimem-commit.json"  # under .git: a commit whose work-tree sync is not finished
+# Under .git: the paths aimem's last commit changed, for ``changed_paths`` (the index sync right
+# after the commit asks for exactly these, and need not compare trees to find them).
+CHANGES = "aimem-changes.json"
 # Lock files git and libgit2 take around a commit; a killed writer leaves them behind.
 _LOCKS = ("index.lock", "HEAD.lock", "config.lock", "packed-refs.lock")
 
@@ -380,6 +401,10 @@ def changed_paths(repo: pygit2.Repository, old: str | None, new: str | None) -> 
     """
     if new is None:
         return []
+    if old is not None:
+        recorded = _recorded_changes(repo, old, new)
+        if recorded is not None:
+            return recorded
     new_tree = repo[new].peel(pygit2.Commit).tree
     if old is None:
         return [Change("A", path, str(oid)) for path, oid in iter_tree(repo, new_tree)]
@@ -390,6 +415,79 @@ def changed_paths(repo: pygit2.Repository, old: str | None, new: str | None) -> 
     except _WideChange:
         return _libgit2_diff(repo, old_tree, new_tree)
     return out
+
+
+def _record_changes(
+    repo: pygit2.Repository,
+    parent: str | None,
+    commit: str,
+    base: pygit2.Tree | None,
+    tree: pygit2.Tree,
+    changes: dict[str, bytes | None],
+) -> None:
+    """Write down what ``commit`` changed against ``parent``, when the written paths say it all:
+    each one a file (or nothing) before and after, below folders that were folders. A commit
+    that turns a file into a folder or back (its files below change too) records nothing, and
+    ``changed_paths`` compares its trees. The record is a cache: keyed by both commits, never
+    trusted for any other pair, and a missing or torn one only costs the tree walk."""
+    _remove(os.path.join(repo.path, CHANGES))
+    if parent is None:
+        return
+    found = []
+    for rel in sorted(changes):
+        was, now = _file_entry(base, rel), _file_entry(tree, rel)
+        if was is False or now is False:
+            return
+        if was is None and now is None:
+            continue
+        if was is not None and now is not None:
+            if was.id == now.id and was.filemode == now.filemode:
+                continue
+            found.append(("M", rel, str(now.id)))
+        elif now is not None:
+            found.append(("A", rel, str(now.id)))
+        else:
+            found.append(("D", rel, None))
+    tmp = os.path.join(repo.path, TMP_DIR)
+    os.makedirs(tmp, exist_ok=True)
+    name = os.path.join(tmp, f"{CHANGES}.{os.getpid()}")
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, json.dumps({"from": parent, "to": commit, "changes": found}).encode())
+    finally:
+        os.close(fd)
+    os.replace(name, os.path.join(repo.path, CHANGES))
+
+
+def _file_entry(tree: pygit2.Tree | None, rel: str) -> pygit2.Object | None | bool:
+    """The entry of a file at ``rel``; ``None`` if nothing is there, ``False`` if a folder is,
+    or a file stands where one of its folders would be."""
+    if tree is None:
+        return None
+    try:
+        entry = tree[rel]
+    except KeyError:
+        parts = rel.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            try:
+                folder = tree["/".join(parts[:depth])]
+            except KeyError:
+                return None
+            if folder.type_str != "tree":
+                return False
+        return None
+    return False if entry.type_str == "tree" else entry
+
+
+def _recorded_changes(repo: pygit2.Repository, old: str, new: str) -> list[Change] | None:
+    try:
+        with open(os.path.join(repo.path, CHANGES), "rb") as fh:
+            record = json.loads(fh.read())
+        if record["from"] != str(old) or record["to"] != str(new):
+            return None
+        return [Change(status, path, blob) for status, path, blob in record["changes"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 class _WideChange(Exception):

@@ -200,6 +200,8 @@ def test_changed_paths_wide_change_goes_through_libgit2_with_the_same_answer(
         repo, {**{f"f{i:02d}/p.md": b"2\n" for i in range(folders)}, "f00/new.md": b"n\n"}, "2"
     )
     expected = {("M", f"f{i:02d}/p.md") for i in range(folders)} | {("A", "f00/new.md")}
+    assert changes(repo, c1, c2) == expected  # from the commit's record
+    Path(repo.path, wikirepo.CHANGES).unlink()  # without it: the trees are compared
     assert changes(repo, c1, c2) == expected
     walked: list[str] = []
     monkeypatch.setattr(wikirepo, "_libgit2_diff", lambda *a: walked.append("libgit2") or [])
@@ -415,3 +417,44 @@ def test_a_damaged_git_index_is_rebuilt_from_head(repo: pygit2.Repository) -> No
     assert wikirepo.commit_files(repo, {"a.md": b"two\n"}, "two") is not None
     assert git(repo, "status", "--porcelain").stdout == ""
     fsck_clean(repo)
+
+
+def test_the_commit_record_gives_the_same_changes_as_comparing_trees(
+    repo: pygit2.Repository,
+) -> None:
+    """The index sync after a commit reads the paths it changed from the commit's record:
+    the same answer as the tree walk, and no record where the written paths do not say it all
+    (a file turned folder changes the files below it too)."""
+    import random
+
+    rng = random.Random(11)
+    live: set[str] = set()
+    recorded = 0
+    for n in range(30):
+        writes: dict[str, bytes | None] = {}
+        for _ in range(rng.randrange(1, 5)):
+            path = f"{rng.choice(['', 'd/', 'd/e/', 'f/'])}{rng.choice('abc')}{rng.randrange(4)}"
+            writes[path] = rng.choice([b"same\n", f"{n}\n".encode()])
+        for path in rng.sample(sorted(live), min(len(live), rng.randrange(3))):
+            writes[path] = None
+        writes["nothing/here.md"] = None  # deleting what is not there changes nothing
+        parent = wikirepo.head_commit(repo)
+        sha = wikirepo.commit_files(repo, writes, f"{n}")
+        live = {p for p in live if writes.get(p, b"") is not None}
+        live |= {p for p, v in writes.items() if v is not None}
+        if sha is None or parent is None:
+            continue
+        record = Path(repo.path, wikirepo.CHANGES)
+        from_record = sorted(wikirepo.changed_paths(repo, parent, sha), key=lambda c: c.path)
+        if record.exists():
+            recorded += 1
+            record.unlink()
+        walked = sorted(wikirepo.changed_paths(repo, parent, sha), key=lambda c: c.path)
+        assert from_record == walked
+    assert recorded >= 20
+
+    wikirepo.commit_files(repo, {"g": b"file\n"}, "file")
+    sha = wikirepo.commit_files(repo, {"g/inner.md": b"below\n"}, "file to folder")
+    assert sha is not None and not Path(repo.path, wikirepo.CHANGES).exists()
+    parent = str(repo[sha].peel(pygit2.Commit).parents[0].id)
+    assert changes(repo, parent, sha) == {("D", "g"), ("A", "g/inner.md")}
