@@ -8,8 +8,9 @@ connection, the way a browser does:
 
 - page view: ``PAGES`` pages drawn at random, each rendered (markdown, wikilinks, backlinks);
 - search: the ~50 varied queries of ``bench_index.py`` through the search view;
-- beside them, ``aimem search`` in-process: ``with_index`` + ``fts.search``, what the CLI runs
-  after its start-up, so the difference is what the web view adds (rendering, HTTP).
+- the same views rendered in this process (``Renderer.page``/``Renderer.search``, no HTTP), and
+  ``aimem search`` in-process (``with_index`` + ``fts.search``, what the CLI runs after its
+  start-up): the differences are what rendering and HTTP add.
 
 Each figure is the median (p50) and p95 of ``REPEAT`` rounds; targets: page view p50 <= 50 ms,
 search p50 <= 100 ms. Environment: AIMEM_BENCH_WEB_PAGES, AIMEM_BENCH_REPEAT (3).
@@ -36,6 +37,8 @@ from aimem.index import fts
 from aimem.index.reads import with_index
 from aimem.index.sync import sync_index
 from aimem.project import paths_for
+from aimem.web.store import Site
+from aimem.web.views import Renderer
 
 PAGES = int(os.environ.get("AIMEM_BENCH_WEB_PAGES", "10000"))
 REPEAT = int(os.environ.get("AIMEM_BENCH_REPEAT", "3"))
@@ -158,12 +161,19 @@ def main() -> int:
         paths = paths_for(str(home), SLUG)
         port = free_port()
         proc = start_web(home, port, Path(tmp) / "web.log")
+        renderer = Renderer(Site(str(home), only=(SLUG,)))
         try:
             client = Client(port)
             results = {
                 "page view": timed([lambda p=p: client.get(page_url(p)) for p in viewed], REPEAT),
                 "search (web)": timed(
                     [lambda q=q: client.get(search_url(q)) for q in queries], REPEAT
+                ),
+                "page view rendered in-process": timed(
+                    [lambda p=p: renderer.page(SLUG, p) for p in viewed], REPEAT
+                ),
+                "search rendered in-process": timed(
+                    [lambda q=q: renderer.search(q, project=SLUG) for q in queries], REPEAT
                 ),
                 "aimem search in-process": timed(
                     [
