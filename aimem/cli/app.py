@@ -15,6 +15,7 @@ from typer._click import exceptions as click_errors
 
 from aimem import __version__
 from aimem.cli.commands import (
+    bootstrap,
     consolidate,
     doctor,
     explore,
@@ -83,6 +84,7 @@ for module in (
     web,
     export,
     consolidate,
+    bootstrap,
     sweep,
     rules,
     mcp,

@@ -148,5 +148,21 @@ def _unrecorded(home: str, selector: str | None) -> Selected | None:
     return Selected(found.slug, found.name, paths, recorded=False)
 
 
+def project_for_writing(home: str, selector: str | None) -> Selected:
+    """Like ``select_project``, but a project with no memory yet gets its folder: writing the
+    first page (or bootstrapping) is how memory starts without hooks."""
+    try:
+        return select_project(home, selector)
+    except CliError:
+        found = None if selector else resolve_project(os.getcwd())
+        if found is None:
+            raise
+    from aimem.memory.write import ensure_project_folder
+
+    paths = paths_for(home, found.slug)
+    ensure_project_folder(paths, found)
+    return Selected(found.slug, found.name, paths)
+
+
 def print_json(value: object) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")

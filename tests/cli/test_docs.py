@@ -49,6 +49,8 @@ def test_every_file_a_doc_names_exists(doc: Path) -> None:
     for span in code_spans(doc):
         for match in REPO_PATH.finditer(span):
             name = match.group(1).rstrip(".")
+            if name.startswith("docs/") and name.endswith("/"):
+                continue  # docs/adr/: a folder in the user's repository (bootstrap reads it)
             if not (ROOT / name).exists():
                 missing.append(name)
     for match in LINK.finditer(doc.read_text(encoding="utf-8")):

@@ -20,7 +20,7 @@ from aimem.cli import app as cli_app
 
 COMMANDS = [
     "search", "show", "explore", "status", "projects", "path", "log", "lint", "reindex",
-    "consolidate", "sweep", "unarchive", "write-page", "rules",
+    "consolidate", "sweep", "unarchive", "write-page", "rules", "bootstrap",
 ]  # fmt: skip
 OPTIONS = [
     "--json", "--project", "-p", "--limit", "-n", "--type", "-t", "--all", "-a", "--since",

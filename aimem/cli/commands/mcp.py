@@ -3,7 +3,6 @@ people also want from a shell (the same library functions, so both faces behave 
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
@@ -14,32 +13,15 @@ from aimem.cli.context import (
     PANEL_WRITE,
     PROJECT_HELP,
     CliError,
-    Selected,
     examples,
     print_json,
+    project_for_writing,
     select_project,
     settings,
 )
 from aimem.cli.progress import progress_bar
-from aimem.project import paths_for, resolve_project
 
 TYPES_HELP = "decision, gotcha, concept or rule."
-
-
-def _project_for_writing(home: str, selector: str | None) -> Selected:
-    """Like ``select_project``, but a project with no memory yet gets its folder: writing the
-    first page is how memory starts without hooks."""
-    try:
-        return select_project(home, selector)
-    except CliError:
-        found = None if selector else resolve_project(os.getcwd())
-        if found is None:
-            raise
-    from aimem.memory.write import ensure_project_folder
-
-    paths = paths_for(home, found.slug)
-    ensure_project_folder(paths, found)
-    return Selected(found.slug, found.name, paths)
 
 
 def register(app: typer.Typer) -> None:
@@ -162,7 +144,7 @@ def register(app: typer.Typer) -> None:
 
         if body is None or body == "-":
             body = sys.stdin.read()
-        chosen = _project_for_writing(settings().home, project)
+        chosen = project_for_writing(settings().home, project)
         request = PageWrite(
             type=type_,
             title=title,
