@@ -19,12 +19,13 @@ from __future__ import annotations
 import json
 import os
 import posixpath
+import re
 import shutil
 import tempfile
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from html import unescape
 from importlib import resources
 from urllib.parse import unquote, urlsplit
 
@@ -55,27 +56,18 @@ class ExportResult:
     missing: list[str] = field(default_factory=list)  # linked routes that are no view (404)
 
 
-class _Links(HTMLParser):
-    """The ``href``/``src`` values of a rendered view."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in ("href", "src", "action") and value:
-                self.found.append(value)
+# Link attributes as the templates write them: jinja2 autoescaping and markdown-it both quote
+# attribute values with '"', and text is escaped (a '"' in text is '&quot;'), so this matches
+# markup only. A regular expression: html.parser took a third of an export's time.
+_LINK_ATTR = re.compile(r'\s(?:href|src|action)="([^"]*)"')
 
 
 def linked_files(html: str, file: str) -> list[str]:
     """Files (relative to the export root) that the view written at ``file`` links to; links
     with a scheme, fragments alone and links leaving the export are not files of ours."""
-    parser = _Links()
-    parser.feed(html)
-    parser.close()
     out = []
-    for href in parser.found:
+    for raw in _LINK_ATTR.findall(html):
+        href = unescape(raw)
         parts = urlsplit(href)
         if parts.scheme or parts.netloc or not parts.path:
             continue
