@@ -112,6 +112,13 @@ def test_log_bad_input_is_one_line(args: tuple, message: str, env: dict, project
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_log_of_a_project_without_memory_is_an_error(env: dict, project: Path) -> None:
+def test_log_of_a_project_without_memory_is_empty(env: dict, project: Path) -> None:
     result = run_aimem("log", env=env, cwd=str(project))
-    assert result.returncode == 1 and "no memory recorded yet" in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"no memory yet for project proj ({project_slug(env, project)})\n"
+    assert events(env=env, cwd=str(project)) == []
+    assert not Path(env["AIMEM_HOME"], "projects").exists()
+
+
+def project_slug(env: dict, project: Path) -> str:
+    return json.loads(run_aimem("status", "--json", env=env, cwd=str(project)).stdout)["slug"]

@@ -70,16 +70,18 @@ def register(app: typer.Typer) -> None:
             after = parse_since(since) if since is not None else None
         except ValueError as exc:
             raise CliError(str(exc)) from None
-        chosen = select_project(settings().home, project)
+        # A project nobody has recorded in yet has an empty timeline, not an error.
+        chosen = select_project(settings().home, project, need_memory=False)
         events = timeline(chosen.paths, agent=agent, author=author, since=after, limit=limit)
         if json_out:
             print_json([e.as_dict() for e in events])
             return
         if not events:
-            typer.echo(
-                "nothing recorded"
-                + (" matching these filters" if (agent or author or since) else "")
-            )
+            if not chosen.recorded:
+                typer.echo(f"no memory yet for project {chosen.name} ({chosen.slug})")
+            else:
+                filtered = agent or author or since
+                typer.echo("nothing recorded" + (" matching these filters" if filtered else ""))
             return
         # One line per event, columns padded, never wrapped: greppable, and a long summary
         # runs past the edge instead of breaking the columns.
