@@ -12,6 +12,8 @@ connection, the way a browser does:
   ``aimem search`` in-process (``with_index`` + ``fts.search``, what the CLI runs after its
   start-up): the differences are what rendering and HTTP add.
 
+Then ``export_html`` writes the same project as a static site (seconds, files, size).
+
 Each figure is the median (p50) and p95 of ``REPEAT`` rounds; targets: page view p50 <= 50 ms,
 search p50 <= 100 ms. Environment: AIMEM_BENCH_WEB_PAGES, AIMEM_BENCH_REPEAT (3).
 """
@@ -37,6 +39,7 @@ from aimem.index import fts
 from aimem.index.reads import with_index
 from aimem.index.sync import sync_index
 from aimem.project import paths_for
+from aimem.web.export import export_html
 from aimem.web.store import Site
 from aimem.web.views import Renderer
 
@@ -190,6 +193,11 @@ def main() -> int:
         finally:
             proc.terminate()
             proc.wait(10)
+        started = time.perf_counter()
+        exported = export_html(str(home), str(Path(tmp) / "site"))
+        export_s = time.perf_counter() - started
+        site_mib = sum(f.stat().st_size for f in (Path(tmp) / "site").rglob("*") if f.is_file())
+        site_mib /= 2**20
     print()
     print("| what | p50 ms | p95 ms | target p50 |")
     print("|---|---:|---:|---:|")
@@ -201,6 +209,10 @@ def main() -> int:
         if target is not None and med > target:
             failed.append(f"{name} p50 {med:.1f} ms > {target:.0f} ms")
         print(f"| {name} | {med:.2f} | {high:.2f} | {mark} |")
+    print(
+        f"\naimem export --html of the same project: {export_s:.1f} s, {exported.files:,} views"
+        f" and a search index of {exported.documents:,} pages, {site_mib:.0f} MiB"
+    )
     for line in failed:
         print(f"TARGET MISSED: {line}")
     return 0
