@@ -128,8 +128,11 @@ def merge_trees(
     def data(entry: Entry | None) -> bytes | None:
         return None if entry is None else repo[entry[0]].data
 
+    handled = _archived_while_edited(repo, base, mine, other, out)
     log_changed = False
     for path in sorted(other):
+        if path in handled:
+            continue
         theirs_entry = other[path]
         if path not in mine:
             out.changes[path] = data(theirs_entry)
@@ -169,6 +172,61 @@ def merge_trees(
     out.changes.pop(INDEX_FILE, None)
     _edit_beats_archive(base, ours, out)
     return out
+
+
+def _archived_while_edited(
+    repo: pygit2.Repository,
+    base: pygit2.Tree | None,
+    mine: dict[str, Entry | None],
+    other: dict[str, Entry | None],
+    out: Merged,
+) -> set[str]:
+    """Pages one side archived (moved under ``_archive/``) while the other edited them: the
+    page stays live, its content the three-way merge of the archived version (the archiving
+    side may have edited it first) and the edit. Returns the paths this settled."""
+    handled: set[str] = set()
+    for archiver, editor, ours_archived in ((mine, other, True), (other, mine, False)):
+        for archived, entry in archiver.items():
+            if not archived.startswith(ARCHIVE_DIR) or entry is None:
+                continue
+            live = archived[len(ARCHIVE_DIR) :]
+            moved = live in archiver and archiver[live] is None
+            if not moved or editor.get(live) is None or entry_at(base, archived) is not None:
+                continue
+            kept = _unarchived(repo[entry[0]].data, live)
+            edited = repo[editor[live][0]].data
+            base_data = _blob(repo, entry_at(base, live))
+            if ours_archived:
+                merged, sibling = merge_file(live, base_data, kept, edited)
+            else:
+                merged, sibling = merge_file(live, base_data, edited, kept)
+            if ours_archived or merged != edited:
+                out.changes[live] = merged
+            if ours_archived:
+                out.changes[archived] = None
+            if sibling is not None:
+                out.changes[sibling[0]] = sibling[1]
+                out.conflicts.append(Conflict(live, sibling[0]))
+            out.incoming += 1
+            handled |= {live, archived}
+    return handled
+
+
+def _blob(repo: pygit2.Repository, entry: Entry | None) -> bytes | None:
+    return None if entry is None else repo[entry[0]].data
+
+
+def _unarchived(data: bytes, path: str) -> bytes:
+    """An archived page's bytes as a live page: without the ``archived`` stamp the sweep
+    added."""
+    try:
+        page = parse(data.decode("utf-8"), path)
+    except UnicodeDecodeError:
+        return data
+    if "archived" not in page.meta:
+        return data
+    page.meta.pop("archived")
+    return render(page).encode("utf-8")
 
 
 def _edit_beats_archive(base: pygit2.Tree | None, ours: pygit2.Tree, out: Merged) -> None:

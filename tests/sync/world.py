@@ -118,7 +118,7 @@ class Machine:
         assert data is not None, path
         return parse(data.decode(), path)
 
-    def put(self, path: str, data: bytes, message: str = "by hand\n") -> None:
+    def put(self, path: str, data: bytes | None, message: str = "by hand\n") -> None:
         """A file committed as a person would (through the transaction, no redaction)."""
         with self.active(), transaction(self.paths, PROJECT, "test") as txn:
             txn.put(path, data)
@@ -141,9 +141,14 @@ class Machine:
             return sync_remote(self.paths, PROJECT, remote, **kwargs)
 
     def files(self) -> dict[str, bytes]:
-        """Every file at HEAD."""
-        repo = self.repo()
+        """Every file at HEAD ({} before the first commit)."""
+        try:
+            repo = self.repo()
+        except FileNotFoundError:
+            return {}
         head = wikirepo.head_commit(repo)
+        if head is None:
+            return {}
         tree = repo[head].peel(pygit2.Commit).tree
         return {p: repo[oid].data for p, oid in wikirepo.iter_tree(repo, tree)}
 
