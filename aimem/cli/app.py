@@ -87,10 +87,10 @@ for module in (
     bootstrap,
     sweep,
     rules,
-    mcp,
     install,
     timer,
     doctor,
+    mcp,
     hook,
 ):
     module.register(app)
