@@ -9,6 +9,12 @@ this order:
 3. the git *common* dir of the enclosing repository (all worktrees share it),
 4. the directory itself.
 
+A git checkout seen before keeps its project when it moves or is cloned (docs/operations.md,
+"Project identity"): the slug is first looked up in the checkout's own ``.git/aimem-project``
+(written at consolidation; it moves with the checkout), then in the data root's
+``identities.tsv`` by normalised origin URL (a clone of a known repository). Both are one small
+file read; the root commit, which needs a history walk, is only ever computed off the hook path.
+
 ``$HOME``, ``/`` and the temp directory itself are not projects: a hook started there records
 nothing. Standard library only: the hook fast path imports this module.
 """
@@ -18,6 +24,8 @@ from __future__ import annotations
 import os
 
 MARKER = ".aimem.toml"
+CHECKOUT_MARKER = "aimem-project"  # in a code repository's git common dir: "<slug>\n"
+IDENTITIES = "identities.tsv"  # in the data root: "<kind>:<key>\t<slug>" lines
 # Patterns are compiled on first use (``re`` caches them): most hook calls never need them.
 _NAME_LINE = r"""^\s*name\s*=\s*(?:"([^"\n]*)"|'([^'\n]*)')\s*(?:#.*)?$"""
 _PLAIN_LINE = r"""\s*(?:#.*)?$|\s*name\s*=\s*(?:"[^"\\\n]*"|'[^'\n]*')\s*(?:#.*)?$"""
@@ -191,11 +199,135 @@ def _git_common_dir(dot_git: str) -> str | None:
     return os.path.realpath(common)
 
 
+def data_home(env: dict[str, str] | os._Environ) -> str:
+    """The data root from the environment alone (``AIMEM_HOME``, else the XDG default), for
+    callers without settings; ``""`` when it cannot be told."""
+    home = env.get("AIMEM_HOME") or ""
+    if not home:
+        xdg = env.get("XDG_DATA_HOME") or ""
+        if not os.path.isabs(xdg):
+            user = env.get("HOME") or ""
+            xdg = os.path.join(user, ".local", "share") if os.path.isabs(user) else ""
+        home = os.path.join(xdg, "aimem") if xdg else ""
+    if home.startswith("~/") and env.get("HOME"):
+        home = env["HOME"] + home[1:]
+    return os.path.abspath(home) if home else ""
+
+
+def valid_slug(slug: str) -> bool:
+    """A project folder name: what ``slugify`` makes (also what a file may name)."""
+    return (
+        0 < len(slug) <= 100
+        and slug[0] != "-"
+        and all(c.isascii() and (c.isalnum() and not c.isupper() or c == "-") for c in slug)
+    )
+
+
+def normalise_origin(url: str) -> str:
+    """One spelling per repository: ``git@github.com:org/repo.git``,
+    ``https://user@github.com/org/repo`` and ``ssh://git@github.com:22/org/repo.git/`` are all
+    ``github.com/org/repo``; a local path is ``file:<absolute path>``."""
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        host, colon, path = url.partition(":")
+        if colon and "/" not in host and not url.startswith("/") and len(host) > 1:
+            rest, scheme = host + "/" + path, "ssh"  # scp-like: [user@]host:path
+        else:
+            return "file:" + os.path.normpath(os.path.abspath(url))
+    if scheme.lower() == "file":
+        return "file:" + os.path.normpath(rest or "/")
+    host, _, path = rest.partition("/")
+    host = host.rpartition("@")[2].lower()
+    if host.startswith("[") or host.count(":") == 1:
+        host = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
+    path = path.strip("/")
+    if path.endswith(".git"):
+        path = path[:-4].rstrip("/")
+    return f"{host}/{path}" if path else host
+
+
+def origin_url(common_dir: str) -> str | None:
+    """The ``origin`` remote's URL from a repository's ``config`` (plain text, no git)."""
+    try:
+        with open(os.path.join(common_dir, "config"), encoding="utf-8") as fh:
+            lines = fh.read(1 << 20).splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    inside = False
+    for line in lines:
+        text = line.strip()
+        if text.startswith("["):
+            inside = "".join(text.split()).lower() in ('[remote"origin"]',)
+            continue
+        if inside:
+            key, eq, value = text.partition("=")
+            if eq and key.strip().lower() == "url" and value.strip():
+                return value.strip().strip('"')
+    return None
+
+
+def read_checkout_marker(common_dir: str) -> str | None:
+    """The slug a checkout was last consolidated into (its ``.git/aimem-project``)."""
+    try:
+        with open(os.path.join(common_dir, CHECKOUT_MARKER), encoding="utf-8") as fh:
+            slug = fh.readline(200).strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return slug if valid_slug(slug) else None
+
+
+def read_identities(home: str) -> dict[str, str]:
+    """``identities.tsv``: fingerprint key (``origin:``, ``root:``, ``id:``) ->
+    slug; ``{}`` when missing. Tab-separated lines, read without ``json`` (hook path)."""
+    try:
+        with open(os.path.join(home, IDENTITIES), encoding="utf-8") as fh:
+            text = fh.read(1 << 22)
+    except (OSError, UnicodeDecodeError):
+        return {}
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        key, tab, slug = line.partition("\t")
+        if tab and valid_slug(slug):
+            out.setdefault(key, slug)
+    return out
+
+
+def known_slug(home: str, common_dir: str) -> str | None:
+    """The project a git checkout already belongs to, if it is one seen before (moved, or a
+    clone of a known origin) and that project still exists under ``home``."""
+    if not home:
+        return None
+    for slug in _candidates(home, common_dir):
+        if os.path.isdir(os.path.join(home, "projects", slug)):
+            return slug
+    return None
+
+
+def _candidates(home: str, common_dir: str):  # noqa: ANN202 - a generator (no typing import)
+    marker = read_checkout_marker(common_dir)
+    if marker:
+        yield marker
+    known = read_identities(home)
+    if not known:
+        return
+    origin = origin_url(common_dir)
+    if origin:
+        slug = known.get("origin:" + normalise_origin(origin))
+        if slug:
+            yield slug
+
+
 def resolve_project(
-    cwd: str, env: dict[str, str] | os._Environ | None = None, problems: list[str] | None = None
+    cwd: str,
+    env: dict[str, str] | os._Environ | None = None,
+    problems: list[str] | None = None,
+    home: str | None = None,
 ) -> Project | None:
     """The project for an absolute ``cwd`` taken from a payload; ``None`` if there is none.
-    A malformed ``.aimem.toml`` on the way is reported in ``problems`` (one line each)."""
+    A malformed ``.aimem.toml`` on the way is reported in ``problems`` (one line each).
+    ``home``: the data root whose known checkouts a git project is looked up in (default:
+    from ``env``; ``""``: none, the slug is the one the path gives)."""
     env = os.environ if env is None else env
     explicit = (env.get("AIMEM_PROJECT") or "").strip()
     if explicit:
@@ -240,7 +372,8 @@ def resolve_project(
             return None
         name = os.path.basename(main_top) or "project"
         identity = "git:" + common
-        return Project(name, identity, main_top, slugify(name, identity), "git")
+        known = known_slug(data_home(env) if home is None else home, common)
+        return Project(name, identity, main_top, known or slugify(name, identity), "git")
 
     if start in excluded:
         return None
@@ -297,7 +430,7 @@ def find_project(
         if not os.path.isdir(candidate):
             raise ProjectNotFound(f"unknown project {selector!r} (see `aimem projects`)")
         cwd = candidate
-    project = resolve_project(cwd, problems=problems)
+    project = resolve_project(cwd, problems=problems, home=home)
     if project is None:
         raise ProjectNotFound(f"{cwd} is not inside a project ($HOME, / and temp roots are not)")
     paths = paths_for(home, project.slug)

@@ -35,6 +35,7 @@ LAYER_OF = {
     "aimem.lifecycle": "operations",
     "aimem.compile": "operations",
     "aimem.sync": "operations",
+    "aimem.admin": "operations",
     "aimem.install": "operations",
     "aimem.recall": "operations",
     "aimem.routing": "operations",
