@@ -22,7 +22,8 @@ SHARES = ("all", "knowledge")
 REMOTES_FILE = "remotes.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _BRANCH_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
-_SCP = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/].*$|^[A-Za-z0-9.-]+:[^/].*$")
+# ``user@host:path`` or ``host:path``; never ``transport::address`` (git's remote helpers).
+_SCP = re.compile(r"^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+:(?![:/])\S+$")
 SCHEMES = ("file", "ssh", "git+ssh", "https", "http", "git")
 
 
