@@ -20,6 +20,9 @@ from aimem.project import ProjectPaths
 
 SHARES = ("all", "knowledge")
 REMOTES_FILE = "remotes.json"
+# Written by ``aimem purge`` (admin/purge.py): remotes whose copy still holds purged history.
+# A plain sync of one of them would merge that history back; only ``--force`` may touch it.
+FORCE_FILE = "remotes-force.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _BRANCH_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 # ``user@host:path`` or ``host:path``; never ``transport::address`` (git's remote helpers).
@@ -150,3 +153,27 @@ def remove(paths: ProjectPaths, name: str) -> Remote:
             raise RemoteConfigError(f"no remote {name!r} (known: {known})")
         _save(paths, [r for r in remotes if r.name != name])
     return found[0]
+
+
+def force_needed(paths: ProjectPaths) -> dict[str, str]:
+    """Remote name -> when a purge made it need ``aimem sync --force``."""
+    try:
+        with open(os.path.join(paths.state, FORCE_FILE), encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def forced(paths: ProjectPaths, name: str) -> None:
+    """The remote was force-pushed: it no longer holds what was purged."""
+    path = os.path.join(paths.state, FORCE_FILE)
+    with state_lock(paths.state):
+        marked = force_needed(paths)
+        if name not in marked:
+            return
+        marked.pop(name)
+        if marked:
+            write_atomic(path, json.dumps(marked, indent=1).encode("utf-8"))
+        else:
+            os.remove(path)

@@ -13,15 +13,20 @@ from __future__ import annotations
 
 import pygit2
 
+from aimem.wiki import projectid
 from aimem.wiki.pages import ARCHIVE_DIR, TYPE_DIRS
 
-# What a team shares. A project id file (issue 13 part 5) would be added here by name.
+# What a team shares: the knowledge folders, and the project's id file (its id, the code's root
+# commits and origin URLs: what a teammate's clone needs to find the same memory).
 KNOWLEDGE_DIRS = tuple(TYPE_DIRS[t] for t in ("decision", "gotcha", "concept", "rule"))
+KNOWLEDGE_FILES = (projectid.PATH,)
 _ARCHIVE = ARCHIVE_DIR.rstrip("/")
 
 
 def is_knowledge(path: str) -> bool:
     """Whether a wiki path belongs to what a knowledge remote shares."""
+    if path in KNOWLEDGE_FILES:
+        return True
     rest = path[len(ARCHIVE_DIR) :] if path.startswith(ARCHIVE_DIR) else path
     top, sep, _ = rest.partition("/")
     return bool(sep) and top in KNOWLEDGE_DIRS
@@ -32,6 +37,7 @@ def knowledge_tree(repo: pygit2.Repository, tree: pygit2.Tree | None) -> pygit2.
     root = repo.TreeBuilder()
     if tree is not None:
         _copy_dirs(tree, root)
+        _copy_files(repo, tree, root)
         try:
             archive = tree[_ARCHIVE]
         except KeyError:
@@ -48,3 +54,18 @@ def _copy_dirs(tree: pygit2.Tree, builder: pygit2.TreeBuilder) -> None:
     for name in KNOWLEDGE_DIRS:
         if name in tree and tree[name].type_str == "tree":
             builder.insert(name, tree[name].id, pygit2.GIT_FILEMODE_TREE)
+
+
+def _copy_files(repo: pygit2.Repository, tree: pygit2.Tree, root: pygit2.TreeBuilder) -> None:
+    """The single shared files, each in a folder holding only it."""
+    for path in KNOWLEDGE_FILES:
+        folder, _, name = path.rpartition("/")
+        try:
+            entry = tree[path]
+        except KeyError:
+            continue
+        if entry.type_str != "blob" or not folder or "/" in folder:
+            continue
+        inner = repo.TreeBuilder()
+        inner.insert(name, entry.id, pygit2.GIT_FILEMODE_BLOB)
+        root.insert(folder, inner.write(), pygit2.GIT_FILEMODE_TREE)

@@ -32,7 +32,7 @@ from filelock import FileLock, Timeout
 from aimem.memory.identity import MACHINE_TRAILER, identity, with_trailers
 from aimem.memory.transaction import transaction
 from aimem.project import ProjectPaths
-from aimem.sync import claims, scan
+from aimem.sync import claims, config, scan
 from aimem.sync.config import Remote
 from aimem.sync.conflicts import Conflict, unresolved
 from aimem.sync.knowledge import is_knowledge, knowledge_tree
@@ -115,6 +115,12 @@ def sync_remote(
     """Sync one remote (see the module docstring). Raises ``SyncError`` with one line.
     ``on_fetched(attempt)`` is called after each fetch (progress for the CLI)."""
     os.makedirs(paths.state, exist_ok=True)
+    purged = config.force_needed(paths).get(remote.name)
+    if purged and not force:
+        raise SyncError(
+            f"{remote.name} still holds history purged here on {purged}: "
+            f"run `aimem sync --force --remote {remote.name}` to replace it"
+        )
     try:
         with FileLock(os.path.join(paths.state, "sync.lock"), timeout=SYNC_LOCK_TIMEOUT):
             repo = wikirepo.open_repo(paths.wiki, create=True)
@@ -125,6 +131,8 @@ def sync_remote(
         raise SyncError(f"another sync of this project is still running ({paths.state})") from None
     except transport.RemoteError as exc:
         raise SyncError(f"{remote.name}: {exc}") from None
+    if force:
+        config.forced(paths, remote.name)
     outcome.conflicts = unresolved(paths)
     return outcome
 

@@ -5,6 +5,7 @@ marker and never drops a page:
 
 - ``index.md``: left out (the memory transaction regenerates it from the merged pages);
 - ``log.md`` and the day files under ``log/``: the union of both sides' lines, by time stamp;
+- ``.aimem/project.toml`` (the project's id): combined by ``wiki/projectid.py``;
 - a page: front matter merged key by key (``tags``, ``sources``, ``supersedes`` unioned,
   ``updated`` the latest, ``created`` the earliest, ``pinned`` if either, a handoff's ``status``
   by rank offered < superseded < claimed < expired with one ``claimed_by``), the body three-way as
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 
 import pygit2
 
+from aimem.wiki import projectid
 from aimem.wiki import repo as wikirepo
 from aimem.wiki.catalog import INDEX_FILE, LOG_FILE, LOG_HEADER, RECENT_LOG
 from aimem.wiki.killpoint import killpoint
@@ -157,6 +159,10 @@ def merge_trees(
         mine_data, their_data = data(ours_entry), data(theirs_entry)
         if path.startswith(LOG_DIR):
             out.changes[path] = union_log(mine_data, their_data)
+        elif path == projectid.PATH:  # the project's id: combined, never a conflict
+            combined = projectid.merge_file(base_data, mine_data, their_data)
+            if combined != mine_data:
+                out.changes[path] = combined
         else:
             merged, sibling = merge_file(path, base_data, mine_data, their_data)
             if merged != mine_data:

@@ -76,3 +76,28 @@ def _files(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = ""):  # noq
             yield from _files(repo, repo[entry.id], prefix + entry.name + "/")
         else:
             yield prefix + entry.name, entry.id
+
+
+def test_the_project_id_travels_with_knowledge_and_nothing_else_of_its_folder(
+    tmp_path: Path,
+) -> None:
+    from aimem.wiki import projectid
+
+    url = bare(tmp_path / "team.git")
+    a, b = Machine.make(tmp_path, "alpha"), Machine.make(tmp_path, "beta")
+    a.write("decision", "Money in cents", "Store money as integer cents.")
+    pid = projectid.ProjectId("4b1d", "shop", ["abc123"], ["github.com/acme/shop"])
+    a.put(projectid.PATH, projectid.render(pid))
+    a.put(".aimem/local-notes.md", b"machine-local, not shared\n")
+    for m in (a, b):
+        m.add_remote("team", url, "knowledge")
+    a.sync("team")
+    remote = pygit2.Repository(str(tmp_path / "team.git"))
+    tip = remote.references["refs/heads/aimem/shared-memory"].peel(pygit2.Commit)
+    assert {p for p, _ in _files(remote, tip.tree)} == {
+        "decisions/money-in-cents.md",
+        projectid.PATH,
+    }
+    b.sync("team")
+    assert projectid.parse(b.files()[projectid.PATH]) == pid
+    assert ".aimem/local-notes.md" not in b.files()

@@ -185,3 +185,31 @@ def test_a_secret_refuses_the_push_and_names_the_page(two, tmp_path: Path) -> No
     assert "concepts/creds.md" in str(err.value) and leaked not in str(err.value)
     bare_repo = pygit2.Repository(str(tmp_path / "remote.git"))
     assert bare_repo.references["refs/heads/aimem/shared-memory"].target == remote_tip
+
+
+def test_the_project_id_file_combines_and_a_purged_remote_needs_force(two) -> None:  # noqa: ANN001
+    from aimem.sync import config
+    from aimem.wiki import projectid
+
+    a, b, _ = two
+    a.write("concept", "Start", "so both have history")
+    a.sync()
+    b.sync()
+    mine = projectid.ProjectId("id-b", "shop", ["r1"], ["github.com/acme/shop"])
+    theirs = projectid.ProjectId("id-a", "shop", ["r2"], [])
+    a.put(projectid.PATH, projectid.render(theirs))
+    b.put(projectid.PATH, projectid.render(mine))
+    a.sync()
+    assert b.sync().conflicts == []
+    a.sync()
+    combined = projectid.parse(a.files()[projectid.PATH])
+    assert combined == projectid.ProjectId("id-a", "shop", ["r1", "r2"], ["github.com/acme/shop"])
+    assert a.tree_id() == b.tree_id()
+    # After `aimem purge`, the remote holds what was purged: a plain sync would merge it back.
+    state = Path(a.paths.state, config.FORCE_FILE)
+    state.write_text('{"origin": "2026-12-01T00:00:00Z"}')
+    with pytest.raises(SyncError) as err:
+        a.sync()
+    assert "aimem sync --force --remote origin" in str(err.value)
+    assert a.sync(force=True).status in ("forced", "up-to-date")
+    assert not state.exists() and a.sync().status == "up-to-date"
