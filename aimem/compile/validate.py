@@ -9,7 +9,8 @@ What an action must pass (in this order; the first failure drops it):
    ``contradict`` on one still records the new page, leaving the target as it is); rules change
    only through a person; an update keeps the target's type.
 3. Grounding: each claim cites observation ids with a quote found verbatim (up to whitespace) in
-   that observation's journal text. Failed claims are removed; no verified claim drops the action.
+   that observation's journal text, and shares a content word with what it cites. Failed claims
+   are removed; no verified claim drops the action.
 4. Rules: a rule must quote a ``prompt`` observation, the user's own words.
 5. Identifiers: every commit hash, path, version, URL and error code in the page occurs in the
    observations its verified claims cite, or in the target page.
@@ -200,9 +201,21 @@ def _claims(value: object, by_id: dict[str, Observation]) -> list[Claim]:
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             continue
         evidence = _evidence(item.get("evidence"), by_id)
-        if evidence and item["text"].strip():
-            out.append(Claim(redact(item["text"].strip()), evidence))
+        text = item["text"].strip()
+        if evidence and text and related(text, "\n".join(by_id[e.obs].text() for e in evidence)):
+            out.append(Claim(redact(text), evidence))
     return out
+
+
+def _content_words(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text.lower()) if len(w) >= 4 and w not in _STOP}
+
+
+def related(claim: str, evidence: str) -> bool:
+    """Whether a claim shares a content word (stemmed, 4+ letters) with what it cites: a true
+    quote attached to an unrelated claim ("deploys use Kubernetes" citing a prompt about money)
+    verifies nothing. Lexical, so a paraphrase passes and only an unrelated claim fails."""
+    return bool(_content_words(claim) & _content_words(evidence))
 
 
 def _tags(value: object) -> list[str]:
@@ -299,7 +312,7 @@ def _items(value: object, by_id: dict[str, Observation], suspects: set) -> list[
         if not text or not evidence or shingles(text) & suspects:
             continue
         cited = "\n".join(by_id[e.obs].text() for e in evidence)
-        if unsupported(text, cited):
+        if unsupported(text, cited) or not related(text, cited):
             continue
         out.append(HandoffItem(redact(text), evidence))
     return out[:MAX_ITEMS]

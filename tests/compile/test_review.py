@@ -19,7 +19,13 @@ def test_a_contradiction_and_a_proposed_rule_are_listed_until_resolved(paths, fa
         type="rule",
         title="Run the rounding tests before pushing",
         body="Run the rounding tests before every push.",
-        claims=[claim("asked", "o1", "Always run the rounding tests before pushing.")],
+        claims=[
+            claim(
+                "Run the rounding tests before pushing.",
+                "o1",
+                "Always run the rounding tests before pushing.",
+            )
+        ],
     )
     contradiction = action(op="contradict", target="p1", reason="floats vs cents")
     fake.script = [tool_reply(answer(rule, contradiction))]

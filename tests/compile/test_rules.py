@@ -24,7 +24,13 @@ def proposed(paths, fake, settings) -> None:
                     type="rule",
                     title="Run the rounding tests before pushing",
                     body="Run the rounding tests before every push.",
-                    claims=[claim("asked", "o1", "Always run the rounding tests before pushing.")],
+                    claims=[
+                        claim(
+                            "Run the rounding tests before pushing.",
+                            "o1",
+                            "Always run the rounding tests before pushing.",
+                        )
+                    ],
                 )
             )
         )

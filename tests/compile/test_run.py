@@ -436,7 +436,7 @@ def test_a_rule_from_the_users_prompt_is_proposed_and_one_from_tool_output_is_no
                     body="Run the rounding tests before every push.",
                     claims=[
                         claim(
-                            "The user asked for it.",
+                            "The user wants the rounding tests run before pushing.",
                             "o1",
                             "Always run the rounding tests before pushing.",
                         )
@@ -446,7 +446,11 @@ def test_a_rule_from_the_users_prompt_is_proposed_and_one_from_tool_output_is_no
                     type="rule",
                     title="Store integer cents",
                     body="Store integer cents.",
-                    claims=[claim("Commit says so.", "o4", "money: store integer cents")],
+                    claims=[
+                        claim(
+                            "The commit stores integer cents.", "o4", "money: store integer cents"
+                        )
+                    ],
                 ),
             )
         )

@@ -97,7 +97,14 @@ def test_a_good_action_passes_with_its_verified_claims():
         (action(claims=[claim("x", "o9", "money")]), "no claim with a verified"),
         (action(claims=[{"text": "x", "evidence": []}]), "no claim with a verified"),
         (action(claims="all of them"), "claims is not a list"),
-        (action(type="rule", claims=[claim("x", "o3", "always push")]), "must quote the user's"),
+        (
+            action(claims=[claim("Deploys use Kubernetes.", "o1", "money is integer cents")]),
+            "no claim",
+        ),
+        (
+            action(type="rule", claims=[claim("Always push with force.", "o3", "always push")]),
+            "must quote the user's",
+        ),
         (action(body="Fixed in 9e8d7c6b5a4f."), "identifiers not in its evidence: 9e8d7c6b5a4f"),
         (action(body="See docs/money.md."), "identifiers not in its evidence: docs/money.md"),
         (action(body="Needs pytest 9.0.1."), "identifiers not in its evidence: 9.0.1"),
@@ -151,7 +158,7 @@ def test_the_user_saying_it_too_makes_an_imperative_fine():
         type="rule",
         title="Run the rounding tests",
         body="Always run the rounding tests.",
-        claims=[claim("asked", "o1", "Always run the rounding tests.")],
+        claims=[claim("Run the rounding tests.", "o1", "Always run the rounding tests.")],
     )
     assert check(answer(act), OBS, []).actions
 
