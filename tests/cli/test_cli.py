@@ -184,6 +184,7 @@ def test_status_json(env: dict, project: Path, memory: dict) -> None:
         "handoff",
         "index",
         "llm",
+        "conflicts",
     }
     assert info["project"] == "proj" and info["slug"].startswith("proj-")
     assert info["memory"] is True

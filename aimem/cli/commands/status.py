@@ -49,7 +49,15 @@ def project_status(slug: str, name: str, paths) -> dict:  # noqa: ANN001
         else None,
         "index": index_status(paths.index, paths.wiki),
         "llm": llm_status(paths.state),
+        "conflicts": conflicts(paths),
     }
+
+
+def conflicts(paths) -> list[dict]:  # noqa: ANN001
+    """Pages edited on two machines that nobody has reconciled yet (``aimem sync`` keeps both)."""
+    from aimem.sync.conflicts import unresolved
+
+    return [{"path": c.path, "sibling": c.sibling} for c in unresolved(paths)]
 
 
 def llm_status(state_dir: str) -> dict:
@@ -140,6 +148,7 @@ def no_memory_status(slug: str, name: str, paths) -> dict:  # noqa: ANN001
         "handoff": None,
         "index": {"pages": 0, "last_commit": None, "head": None, "up_to_date": True},
         "llm": llm_status(paths.state),
+        "conflicts": [],
     }
 
 
@@ -196,6 +205,18 @@ def register(app: typer.Typer) -> None:
             f"{offer['status']}: {offer['path']} (from {offer['from_agent']})" if offer else "none",
         )
         table.add_row("llm", escape(llm_line(info["llm"])))
+        if info["conflicts"]:
+            first = info["conflicts"][0]
+            more = len(info["conflicts"]) - 1
+            table.add_row(
+                "conflicts",
+                escape(
+                    f"{len(info['conflicts'])} page(s) edited on two machines: {first['path']} "
+                    f"(the other version is {first['sibling']})"
+                    + (f" and {more} more" if more else "")
+                    + "; merge by hand, then delete the other version (docs/sync.md)"
+                ),
+            )
         Console().print(table)
 
     @app.command(
