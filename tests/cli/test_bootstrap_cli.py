@@ -5,9 +5,13 @@ commit, a second run changes nothing."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from fakes.anthropic_api import FakeAnthropic, auth_error, tool_reply
 from replay import run_aimem
 
 
@@ -55,3 +59,50 @@ def test_bootstrap_errors_are_one_line(env: dict, tmp_path: Path) -> None:
     result = run_aimem("bootstrap", "--project", "nope", env=env, cwd=str(tmp_path))
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("aimem: error: ") and len(result.stderr.splitlines()) == 1
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeAnthropic]:
+    server = FakeAnthropic([tool_reply({"pages": []})]).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_bootstrap_with_an_llm(env: dict, project: Path, fake: FakeAnthropic) -> None:
+    """With an LLM configured, the LLM part runs after the zero-LLM pages: a dry run estimates
+    and calls nothing; a run calls the (fake) model; `--no-llm` skips it."""
+    (project / "src" / "app" / "config.py").write_text('"""Settings: DEBUG off in production."""\n')
+    git(project, "commit", "-qam", "Document the settings module")
+    llm_env = dict(
+        env, AIMEM_LLM="anthropic", ANTHROPIC_API_KEY="sk-test-key", ANTHROPIC_BASE_URL=fake.url
+    )
+    cwd = str(project)
+    dry = run_aimem("bootstrap", "--dry-run", env=llm_env, cwd=cwd)
+    assert dry.returncode == 0, dry.stderr
+    assert re.search(
+        r"^llm: would send \d+ sources in \d+ chunks, ~[\d,]+ tokens", dry.stdout, re.M
+    )
+    assert fake.requests == []
+
+    done = json.loads(run_aimem("bootstrap", "--json", env=llm_env, cwd=cwd).stdout)
+    assert done["llm"]["status"] in ("done", "unchanged") and done["llm"]["calls"] >= 1
+    assert len(fake.requests) == done["llm"]["calls"]
+    skipped = json.loads(run_aimem("bootstrap", "--no-llm", "--json", env=llm_env, cwd=cwd).stdout)
+    assert skipped["llm"] is None and len(fake.requests) == done["llm"]["calls"]
+
+
+def test_a_stopped_llm_bootstrap_is_one_line_and_exit_1(env: dict, project: Path) -> None:
+    (project / "src" / "app" / "config.py").write_text('"""Settings: DEBUG off in production."""\n')
+    git(project, "commit", "-qam", "Document the settings module")
+    server = FakeAnthropic([auth_error()]).start()
+    try:
+        llm_env = dict(env, AIMEM_LLM="anthropic", ANTHROPIC_API_KEY="sk-bad",
+                       ANTHROPIC_BASE_URL=server.url)  # fmt: skip
+        result = run_aimem("bootstrap", env=llm_env, cwd=str(project))
+    finally:
+        server.stop()
+    assert result.returncode == 1
+    assert result.stderr.startswith("aimem: error: the LLM part stopped: ")
+    assert len(result.stderr.splitlines()) == 1

@@ -27,11 +27,20 @@ def register(app: typer.Typer) -> None:
             "aimem bootstrap --dry-run    # the pages it would write, and from what",
             "aimem bootstrap              # one commit; running it again changes nothing",
             "aimem bootstrap --project ~/src/myapp --json",
+            "AIMEM_LLM=anthropic aimem bootstrap --dry-run   # and what the LLM part would send",
         ),
     )
     def bootstrap(
         dry_run: bool = typer.Option(
             False, "--dry-run", help="List the pages it would write; write nothing."
+        ),
+        no_llm: bool = typer.Option(
+            False, "--no-llm", help="Skip the LLM part even when an LLM is configured."
+        ),
+        resume: bool = typer.Option(
+            False,
+            "--resume",
+            help="Go on from the chunk an interrupted LLM run stopped at (what every run does).",
         ),
         project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the pages as JSON."),
@@ -42,7 +51,11 @@ def register(app: typer.Typer) -> None:
         rule files people wrote for agents (CLAUDE.md, AGENTS.md, GEMINI.md, Cursor rules), an
         overview page from the README's opening, and low-confidence gotchas from reverted
         commits. Each page links its source; secrets are redacted; a path already in the wiki is
-        left alone, so nothing a person wrote is replaced. One commit."""
+        left alone, so nothing a person wrote is replaced. One commit.
+
+        With an LLM configured (docs/llm.md), the tracked files, docstrings and substantive
+        commits are then read in chunks by the model; an interrupted run resumes where it
+        stopped. `--dry-run` says how much it would send."""
         from aimem.compile.bootstrap import bootstrap as run_bootstrap
 
         home = settings().home
@@ -54,6 +67,9 @@ def register(app: typer.Typer) -> None:
         root = project_root(chosen)
         with progress_bar("bootstrap"):
             result = run_bootstrap(chosen.paths, chosen.name, root, dry_run=dry_run)
+        # --resume changes nothing: every LLM run goes on from where the last one stopped; the
+        # flag is accepted because docs and habits spell it.
+        llm = None if no_llm else _bootstrap_llm(chosen, root, dry_run)
         written = set(result.written)
         pages = [
             {
@@ -72,18 +88,54 @@ def register(app: typer.Typer) -> None:
                     "dry_run": dry_run,
                     "commit": result.commit,
                     "pages": pages,
+                    "llm": llm,
                 }
             )
-            return
-        if not pages:
-            typer.echo(f"nothing to bootstrap from in {root}")
-            return
-        verb = "would write" if dry_run else "written"
-        for page in pages:
-            action = verb if page["action"] == "written" else "kept"
-            typer.echo(f"{action:<11} {page['path']}  <- {page['source']}")
-        if result.commit:
-            typer.echo(f"{len(written)} page(s), commit {result.commit[:10]}")
+        else:
+            if not pages:
+                typer.echo(f"nothing to bootstrap from in {root}")
+            verb = "would write" if dry_run else "written"
+            for page in pages:
+                action = verb if page["action"] == "written" else "kept"
+                typer.echo(f"{action:<11} {page['path']}  <- {page['source']}")
+            if result.commit:
+                typer.echo(f"{len(written)} page(s), commit {result.commit[:10]}")
+            if llm is not None:
+                typer.echo(llm_line(llm))
+        if llm is not None and llm["status"] == "stopped":
+            raise CliError(f"the LLM part stopped: {llm['reason']} (run it again to resume)")
+
+
+def _bootstrap_llm(chosen: Selected, root: str, dry_run: bool) -> dict | None:
+    """The LLM part when an LLM is configured, as plain data; ``None`` when none is."""
+    from dataclasses import asdict
+
+    from aimem.compile.settings import llm_settings
+
+    conf = llm_settings()
+    if conf.disabled_reason() is not None:
+        return None
+    from aimem.compile.bootstrap_llm import bootstrap_llm
+
+    with progress_bar("bootstrap: llm chunks") as advance:
+        run = bootstrap_llm(
+            chosen.paths, chosen.name, root, conf, dry_run=dry_run, progress=advance
+        )
+    return asdict(run)
+
+
+def llm_line(run: dict) -> str:
+    """``llm: would send 42 sources in 3 chunks, ~61,000 tokens, ~$0.07`` (dry run), or what
+    the run did."""
+    if run["status"] == "dry_run":
+        usd = run["estimated_usd"]
+        cost = f", ~${usd:.2f}" if isinstance(usd, (int, float)) else ""
+        return (
+            f"llm: would send {run['sources']} sources in {run['chunks']} chunks, "
+            f"~{run['estimated_tokens']:,} tokens{cost}"
+        )
+    line = f"llm: {run['status']}, {len(run['pages'])} page(s) from {run['calls']} call(s)"
+    return line + (f" ({run['reason']})" if run["reason"] else "")
 
 
 def project_root(chosen: Selected) -> str:
