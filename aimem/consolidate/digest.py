@@ -101,6 +101,14 @@ def relative(path: str, cwd: str) -> str:
     return path
 
 
+def files_changed(d: SessionDigest) -> list[str]:
+    """Files changed in the project's repository during the session (any way: a tool, a shell
+    command, a commit), then files the agent's tools named that the repository does not list
+    (outside it, ignored, or no start commit recorded)."""
+    changed = [relative(p, d.cwd) for p in d.changed or []]
+    return changed + [f for f in d.files if f not in changed]
+
+
 def digest(records: list[dict]) -> SessionDigest | None:
     """Reduce one session's records; ``None`` when there are none."""
     if not records:

@@ -20,7 +20,7 @@ import logging
 import re
 import time
 
-from aimem.consolidate.digest import SessionDigest, relative
+from aimem.consolidate.digest import SessionDigest, files_changed
 from aimem.consolidate.notes import QUESTION, STEP, addressed
 from aimem.consolidate.session import duration, iso, one_line, quote_block, session_path
 from aimem.wiki.pages import Page, parse
@@ -55,14 +55,6 @@ def head_tail(text: str, limit: int, head: int) -> str:
     marker = " … "
     tail = max(0, limit - head - len(marker))
     return text[:head].rstrip() + marker + text[len(text) - tail :].lstrip()
-
-
-def files_changed(d: SessionDigest) -> list[str]:
-    """Files changed in the project's repository during the session (any way: a tool, a shell
-    command, a commit), then files the agent's tools named that the repository does not list
-    (outside it, ignored, or no start commit recorded)."""
-    changed = [relative(p, d.cwd) for p in d.changed or []]
-    return changed + [f for f in d.files if f not in changed]
 
 
 def low_signal(d: SessionDigest) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from aimem.capture import journal, state
 from aimem.consolidate.digest import SessionDigest, digest
-from aimem.consolidate.handoff import handoff_page, handoff_path
+from aimem.consolidate.handoff import handoff_page, handoff_path, prepare_handoff
 from aimem.consolidate.session import page_ids, session_page, session_path
 from aimem.memory.transaction import Transaction, transaction
 from aimem.project import ProjectPaths
@@ -75,8 +75,11 @@ def _commit_session(paths: ProjectPaths, txn: Transaction, d: SessionDigest) -> 
     offered = offered_handoffs(paths)
     reconcile_offer(paths, repo, offered)
     short = page_id(repo, d)
-    session = session_page(d, short)
     previous = state.read_json(state.handoff_path(paths.state))
+    # Files changed in the project's repository since SessionStart's commit, and the open items
+    # the previous offer hands on: both pages below use them.
+    prepare_handoff(d, repo, previous)
+    session = session_page(d, short)
     prev_path = previous.get("path")
     if _offer_is_newer(previous, d):
         # Consolidated late (its consolidation was killed, or it went stale): its handoff is

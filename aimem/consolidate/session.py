@@ -7,7 +7,7 @@ Sessions are sharded by month so no tree in the wiki grows past a few hundred en
 from __future__ import annotations
 
 from aimem._hash import short_hash, short_session_id
-from aimem.consolidate.digest import SessionDigest
+from aimem.consolidate.digest import SessionDigest, files_changed
 from aimem.wiki.catalog import iso
 from aimem.wiki.pages import Page
 
@@ -92,8 +92,10 @@ def session_page(d: SessionDigest, short: str | None = None) -> Page:
             lines.append(f"- {call.tool} `{one_line(call.input, 200)}` — {mark}")
         if len(d.calls) > MAX_LISTED_CALLS:
             lines.append(f"- … {len(d.calls) - MAX_LISTED_CALLS} earlier calls not listed")
-    lines += ["", "## Files touched", ""]
-    lines += [f"- `{f}`" for f in d.files] or ["(none recorded)"]
+    # Every file changed in the project's repository (Bash and commits too), not only the
+    # ones an Edit/Write tool named.
+    lines += ["", "## Files changed", ""]
+    lines += [f"- `{f}`" for f in files_changed(d)] or ["(none recorded)"]
     lines += ["", "## Errors", ""]
     lines += [
         f"- {c.tool} `{one_line(c.input, 200)}`: {one_line(c.detail, 300)}" for c in d.failures
