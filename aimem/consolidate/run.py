@@ -1,7 +1,8 @@
 """Run consolidation: one session (or every pending one) -> pages -> one commit -> index, state.
 
 One memory transaction per session (``memory/transaction.py``): the session page, the handoff
-page and the older offers it closes are its changes; the transaction commits them with
+page, the decision and gotcha pages the session wrote down (``written.py``) and the older offers
+it closes are its changes; the transaction commits them with
 ``index.md`` and the log, then updates the index and the brief. After the commit, still under
 the lock, ``state/handoff.json`` points at the new offer. Re-running it on the same journal
 changes nothing.
@@ -19,6 +20,7 @@ from aimem.capture import journal, state
 from aimem.consolidate.digest import SessionDigest, digest
 from aimem.consolidate.handoff import handoff_page, handoff_path, prepare_handoff
 from aimem.consolidate.session import page_ids, session_page, session_path
+from aimem.consolidate.written import written_pages
 from aimem.memory.transaction import Transaction, transaction
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
@@ -89,6 +91,9 @@ def _commit_session(paths: ProjectPaths, txn: Transaction, d: SessionDigest) -> 
         handoff, handoff_changed = _handoff_for(repo, d, short)
     txn.write(session)
     txn.write(handoff)
+    # "Decision: …" / "Gotcha: …" written down in the session: pages in the same commit.
+    for page in written_pages(txn.read_page, d, short):
+        txn.write(page)
     if handoff_changed:
         # The new offer replaces every other one: the previous offer, and any handoff an
         # interrupted run or an older aimem left marked offered.

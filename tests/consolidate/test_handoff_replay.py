@@ -4,11 +4,12 @@ question and next step for the next agent; a file made by a shell command is lis
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from pathlib import Path
 
-from replay import context_of, payload, retarget, run_hook, wait_all_consolidated
+from replay import context_of, payload, retarget, run_aimem, run_hook, wait_all_consolidated
 
 from aimem.consolidate.changes import BEFORE_SLACK
 
@@ -34,10 +35,16 @@ def test_thanks_follow_up_keeps_the_open_items_for_the_next_agent(env: dict, pro
     hook_event("claude-code", "PreToolUse", project, rich, env, **tool)
     subprocess.run(["sh", "-c", command], cwd=project, check=True)  # what the Bash tool ran
     hook_event("claude-code", "PostToolUse", project, rich, env, **tool)
-    answer = f"Refunds work.\n\nOpen question: {QUESTION}\nNext step: {STEP}"
+    answer = (
+        f"Refunds work.\n\nOpen question: {QUESTION}\nNext step: {STEP}\n"
+        "Decision: money is integer cents."
+    )
     hook_event("claude-code", "Stop", project, rich, env, last_assistant_message=answer)
     hook_event("claude-code", "SessionEnd", project, rich, env)
     wait_all_consolidated(env, project, 1)
+    wiki = json.loads(run_aimem("status", "--json", env=env, cwd=str(project)).stdout)["wiki"]
+    decision = Path(wiki, "decisions", "money-is-integer-cents.md").read_text()
+    assert "type: decision" in decision and rich in decision  # its page, naming its session
     # Sessions are not less than a second apart: the file the rich session left uncommitted
     # must not count as changed by the next one (``changes.BEFORE_SLACK``).
     time.sleep(BEFORE_SLACK + 0.2)
