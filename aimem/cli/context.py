@@ -41,10 +41,14 @@ class AimemGroup(TyperGroup):
 
 
 def plain_flags(command, ctx) -> None:  # noqa: ANN001 - click objects
-    """Flags (``--json``, ``--dry-run``, ``--help``) show no value type in help."""
+    """Flags (``--json``, ``--dry-run``, ``--help``) show no value type in help; in a command
+    group (``aimem rules``, ``aimem remote``) its subcommands' flags too, whatever group class
+    its module used."""
     for param in [*command.params, command.get_help_option(ctx)]:
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        plain_flags(sub, ctx)
 
 
 def examples(*lines: str) -> str:
