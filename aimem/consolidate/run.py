@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aimem.capture import journal, state
 from aimem.consolidate.digest import SessionDigest, digest
@@ -28,6 +29,9 @@ from aimem.wiki.catalog import iso
 from aimem.wiki.killpoint import killpoint
 from aimem.wiki.pages import ARCHIVE_DIR, Page, parse, render
 
+if TYPE_CHECKING:
+    from aimem.compile.run import CompileResult, RunState
+
 log = logging.getLogger("aimem.consolidate")
 
 
@@ -39,9 +43,32 @@ class Result:
     pages: list[str] = field(default_factory=list)
     observations: int = 0
     skipped_lines: int = 0
+    llm: CompileResult | None = None  # the LLM step after it (``None``: not run)
 
 
-def consolidate_session(paths: ProjectPaths, project_name: str, session: str) -> Result:
+def consolidate_session(
+    paths: ProjectPaths,
+    project_name: str,
+    session: str,
+    *,
+    run_state: RunState | None = None,
+    retry_llm: bool = False,
+) -> Result:
+    """Consolidate ``session`` (zero-LLM, one commit), then, with the wiki lock released, run
+    the LLM step on it (``aimem.compile``): additive, never fatal, and a no-op returning
+    ``skipped`` at once unless ``AIMEM_LLM`` is set. ``run_state`` is shared by the sessions of
+    one run, so an auth or quota error stops every further call."""
+    result = _consolidate(paths, project_name, session)
+    if result.status in ("committed", "unchanged"):
+        # Lazy: the compile package (and the anthropic SDK it may load) is never on the hook
+        # path, and the network call runs outside any lock (the step takes the lock itself).
+        from aimem.compile.run import compile_session
+
+        result.llm = compile_session(paths, project_name, session, run=run_state, retry=retry_llm)
+    return result
+
+
+def _consolidate(paths: ProjectPaths, project_name: str, session: str) -> Result:
     if not journal.valid_session_id(session):
         raise ValueError(f"invalid session id {session!r}")
     segment = paths.journal(session)
@@ -313,5 +340,17 @@ def pending_sessions(paths: ProjectPaths, now: float | None = None) -> list[str]
     return out
 
 
-def consolidate_pending(paths: ProjectPaths, project_name: str) -> list[Result]:
-    return [consolidate_session(paths, project_name, s) for s in pending_sessions(paths)]
+def consolidate_pending(
+    paths: ProjectPaths,
+    project_name: str,
+    *,
+    run_state: RunState | None = None,
+    retry_llm: bool = False,
+) -> list[Result]:
+    from aimem.compile.run import RunState
+
+    run_state = RunState() if run_state is None else run_state  # one per run: see above
+    return [
+        consolidate_session(paths, project_name, s, run_state=run_state, retry_llm=retry_llm)
+        for s in pending_sessions(paths)
+    ]

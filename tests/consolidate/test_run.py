@@ -15,7 +15,12 @@ import pytest
 from aimem.capture import state
 from aimem.capture.journal import append_line
 from aimem.capture.observation import Observed, build, encode
-from aimem.consolidate.run import STALE_AFTER, consolidate_session, pending_sessions
+from aimem.consolidate.run import (
+    STALE_AFTER,
+    consolidate_pending,
+    consolidate_session,
+    pending_sessions,
+)
 from aimem.index import fts
 from aimem.project import ProjectPaths
 from aimem.wiki import repo as wikirepo
@@ -371,3 +376,73 @@ def test_a_session_consolidated_late_does_not_take_the_offer_from_newer_work(
     assert consolidate_session(paths, "proj", FIRST).status == "unchanged"
     assert consolidate_session(paths, "proj", SECOND).status == "unchanged"
     assert offer(paths)["path"] == handoff_of(newer)
+
+
+# --- the LLM step after the zero-LLM commit (issue 12 part 2 hook point) ---------------------
+
+
+@pytest.fixture
+def fake_api(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """The loopback fake Messages API, and the environment that turns the LLM step on."""
+    from fakes.anthropic_api import FakeAnthropic
+
+    server = FakeAnthropic().start()
+    monkeypatch.setenv("AIMEM_LLM", "anthropic")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    monkeypatch.setenv("AIMEM_LLM_TIMEOUT", "2")
+    monkeypatch.delenv("AIMEM_INSIDE", raising=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_without_an_llm_the_step_is_skipped_at_once(paths, monkeypatch) -> None:
+    monkeypatch.delenv("AIMEM_LLM", raising=False)
+    work_session(paths, FIRST, "fix the parser")
+    result = consolidate_session(paths, "proj", FIRST)
+    assert result.status == "committed"
+    assert result.llm is not None and result.llm.status == "skipped"
+    assert "AIMEM_LLM" in result.llm.reason
+
+
+def test_the_llm_step_runs_after_the_commit_with_the_lock_released(paths, fake_api) -> None:
+    from fakes.anthropic_api import tool_reply
+
+    from aimem.wiki.lock import wiki_lock
+
+    seen: dict = {}
+
+    def while_the_model_thinks(_request) -> None:  # noqa: ANN001
+        seen["commits"] = commits(paths)  # the zero-LLM commit is already there
+        with wiki_lock(paths.state, timeout=0.5):  # and nobody holds the wiki lock
+            seen["lock"] = True
+
+    fake_api.on_request = while_the_model_thinks
+    fake_api.script = [tool_reply({"actions": [], "handoff": None})]
+    work_session(paths, FIRST, "fix the parser")
+    result = consolidate_session(paths, "proj", FIRST)
+    assert result.status == "committed"
+    assert seen == {"commits": 1, "lock": True}
+    assert result.llm is not None and result.llm.status in ("no_changes", "applied")
+    assert len(fake_api.messages()) == 1
+    # Re-running the same journal makes no second call.
+    again = consolidate_session(paths, "proj", FIRST)
+    assert again.status == "unchanged" and again.llm.status == "skipped"
+    assert len(fake_api.messages()) == 1
+
+
+def test_a_quota_error_stops_the_calls_for_the_rest_of_the_run(paths, fake_api) -> None:
+    from fakes.anthropic_api import quota_error
+
+    fake_api.script = [quota_error()]
+    work_session(paths, FIRST, "fix the parser")
+    work_session(paths, SECOND, "now the CLI")
+    for session in (FIRST, SECOND):  # ended over half an hour ago: both pending
+        old = time.time() - 2 * STALE_AFTER
+        os.utime(paths.journal(session), (old, old))
+    results = consolidate_pending(paths, "proj")
+    assert [r.status for r in results] == ["committed", "committed"]  # zero-LLM pages stand
+    assert len(fake_api.messages()) == 1  # one call, then none in this run
+    assert [r.llm.status for r in results].count("skipped") == 1
