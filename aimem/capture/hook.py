@@ -90,7 +90,7 @@ def run(
     if not journal.valid_session_id(observed.session):
         return "invalid session id"
     marker_problems: list[str] = []
-    project = resolve_project(observed.cwd, problems=marker_problems)
+    project = resolve_project(observed.cwd, problems=marker_problems, home=settings.home)
     for problem in marker_problems:
         hook_log_once(settings.home, f"project marker: {problem}")
     if project is None:
