@@ -21,8 +21,9 @@ from aimem.cli.commands import backup, forget, purge, rename
 MINE = {"backup": backup, "restore": backup, "purge": purge, "rename": rename,
         "forget-project": forget}  # fmt: skip
 OPTIONS = ["--json", "--project", "-p", "--match", "--dry-run", "--help", "--bogus", "--", "-"]
-VALUES = ["", "x", "decisions/use-wal", "decisions/use-wal.md", "../../etc/passwd", "/etc/passwd",
-          "/nonexistent/dir/file.tar.gz", "Fast", "nope", "proj", "日本語", "x" * 300, "a b"]  # fmt: skip
+VALUES = ["", "x", "decisions/use-wal", "decisions/use-wal.md", "../../etc/passwd",
+          "/etc/passwd", "/nonexistent/dir/file.tar.gz", "Fast", "nope", "proj", "日本語",
+          "x" * 300, "a b"]  # fmt: skip
 TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20
 )
