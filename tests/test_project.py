@@ -287,3 +287,71 @@ def test_find_project_ambiguous_name_lists_both_slugs(tmp_path):
     assert "app-11111111" in message and "app-22222222" in message
     # The slug itself is never ambiguous.
     assert find_project(str(home), "app-22222222", str(tmp_path))[0] == "app-22222222"
+
+
+# --- identity across moves and clones (issue 13 part 5) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "normal"),
+    [
+        ("git@github.com:org/app.git", "github.com/org/app"),
+        ("https://user:token@GitHub.com/org/app.git/", "github.com/org/app"),
+        ("ssh://git@github.com:22/org/app", "github.com/org/app"),
+        ("git+ssh://git@github.com/org/app.git", "github.com/org/app"),
+        ("https://[::1]:8080/app.git", "[::1]/app"),
+        ("file:///srv/git/app.git", "file:/srv/git/app.git"),
+        ("/srv/git/../git/app", "file:/srv/git/app"),
+    ],
+)
+def test_origin_urls_are_normalised_to_one_spelling(url: str, normal: str) -> None:
+    from aimem.project import normalise_origin
+
+    assert normalise_origin(url) == normal
+
+
+def test_origin_url_is_read_from_the_config_file_without_git(tmp_path: Path) -> None:
+    from aimem.project import origin_url
+
+    repo = make_repo(tmp_path / "repo")
+    assert origin_url(str(repo / ".git")) is None
+    git(repo, "remote", "add", "upstream", "https://example.com/up.git")
+    git(repo, "remote", "add", "origin", "git@example.com:me/repo.git")
+    assert origin_url(str(repo / ".git")) == "git@example.com:me/repo.git"
+
+
+def test_a_checkout_marker_names_the_project_only_while_that_project_exists(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    repo = make_repo(tmp_path / "repo")
+    plain = resolve_project(str(repo), NO_ENV, home=str(home))
+    (repo / ".git" / "aimem-project").write_text("kept-0123abcd\n")
+    assert resolve_project(str(repo), NO_ENV, home=str(home)).slug == plain.slug  # no such folder
+    (home / "projects" / "kept-0123abcd").mkdir(parents=True)
+    sub = repo / "sub"
+    sub.mkdir()
+    assert resolve_project(str(sub), NO_ENV, home=str(home)).slug == "kept-0123abcd"
+    assert resolve_project(str(repo), NO_ENV, home="").slug == plain.slug  # lookups off
+
+
+@pytest.mark.parametrize("bad", ["../../etc", "UPPER-1234", "-x", "a/b", "", "x" * 200])
+def test_a_marker_or_map_naming_no_safe_folder_is_ignored(tmp_path: Path, bad: str) -> None:
+    home = tmp_path / "data"
+    (home / "projects").mkdir(parents=True)
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "remote", "add", "origin", "https://example.com/r.git")
+    (repo / ".git" / "aimem-project").write_text(bad + "\n")
+    (home / "identities.tsv").write_text(f"origin:example.com/r\t{bad}\n")
+    assert (
+        resolve_project(str(repo), NO_ENV, home=str(home)).slug
+        == resolve_project(str(repo), NO_ENV, home="").slug
+    )
+
+
+def test_a_clone_of_a_known_origin_finds_its_project_in_the_map(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    (home / "projects" / "app-0123abcd").mkdir(parents=True)
+    (home / "identities.tsv").write_text("origin:example.com/org/app\tapp-0123abcd\n")
+    repo = make_repo(tmp_path / "clone")
+    git(repo, "remote", "add", "origin", "git@example.com:org/app.git")
+    assert resolve_project(str(repo), NO_ENV, home=str(home)).slug == "app-0123abcd"
+    assert resolve_project(str(repo), {"AIMEM_HOME": str(home)}).slug == "app-0123abcd"
