@@ -257,15 +257,17 @@ def merge_file(
 ) -> tuple[bytes, tuple[str, bytes] | None]:
     """The merged bytes at ``path``, and a sibling ``(path, bytes)`` when both sides changed the
     body (or, for a file that is not a page, the whole file) differently."""
-    first, second = _order(ours, theirs)
     if not path.endswith(".md"):
+        first, second = _order(ours, theirs)
         return first, (sibling_path(path, second), second)
     try:
         texts = [x.decode("utf-8") if x is not None else None for x in (base, ours, theirs)]
     except UnicodeDecodeError:
+        first, second = _order(ours, theirs)
         return first, (sibling_path(path, second), second)
     base_page = parse(texts[0], path) if texts[0] is not None else None
     mine, other = parse(texts[1], path), parse(texts[2], path)
+    first, second = _order(ours, theirs, _updated(mine), _updated(other))
     ours_first = first is ours
     meta = merge_meta(base_page.meta if base_page else {}, mine.meta, other.meta, ours_first)
     base_body = base_page.body if base_page else None
@@ -284,8 +286,7 @@ def merge_file(
         body = primary.body.rstrip("\n") + "\n\n" + conflict_note(sib) + "\n"
         if conflict_note(sib) in primary.body:
             body = primary.body
-    for candidate in (ours, theirs):
-        page = parse(candidate.decode("utf-8"), path)
+    for candidate, page in ((ours, mine), (theirs, other)):
         if page.meta == meta and page.body == body:
             return candidate, sibling
     return render(Page(path, meta, body)).encode("utf-8"), sibling
@@ -302,19 +303,16 @@ def _same(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and a.rstrip("\n") == b.rstrip("\n")
 
 
-def _order(a: bytes, b: bytes) -> tuple[bytes, bytes]:
+def _updated(page: Page) -> str:
+    return str(page.meta.get("updated") or "")
+
+
+def _order(a: bytes, b: bytes, a_updated: str = "", b_updated: str = "") -> tuple[bytes, bytes]:
     """``(primary, secondary)``: the version with the later ``updated`` first, then by content
     hash, so both machines choose the same one."""
-
-    def key(data: bytes) -> tuple[str, str]:
-        updated = ""
-        with contextlib.suppress(UnicodeDecodeError):
-            text = data.decode("utf-8")
-            if text.startswith("---"):
-                updated = str(parse(text, "x.md").meta.get("updated") or "")
-        return (updated, hashlib.sha1(data).hexdigest())
-
-    return (a, b) if key(a) >= key(b) else (b, a)
+    key_a = (a_updated, hashlib.sha1(a).hexdigest())
+    key_b = (b_updated, hashlib.sha1(b).hexdigest())
+    return (a, b) if key_a >= key_b else (b, a)
 
 
 def sibling_path(path: str, data: bytes) -> str:
