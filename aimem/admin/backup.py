@@ -107,6 +107,8 @@ def backup(home: str, out_path: str, slugs: list[str] | None = None) -> BackupRe
         raise BackupError(f"no such project: {', '.join(missing)}")
     if not projects:
         raise BackupError(f"nothing to back up: no projects under {home}")
+    if not out_path or os.path.isdir(out_path):
+        raise BackupError(f"give a file to write, not {out_path!r}")
     out_path = os.path.abspath(out_path)
     folder = os.path.dirname(out_path)
     if not os.path.isdir(folder):
@@ -208,6 +210,9 @@ class RestoreResult:
     projects: list[ProjectEntry] = field(default_factory=list)
     objects: int = 0  # objects read back from the restored histories
     journals: int = 0
+    merged: dict[str, str] = field(
+        default_factory=dict
+    )  # archive slug -> local project merged into
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -216,11 +221,13 @@ class RestoreResult:
 def _read_archive(path: str) -> tuple[dict, dict[str, bytes]]:
     """The manifest and every member, each checked against the manifest. Raises
     ``BackupError``."""
+    if not path or os.path.isdir(path):
+        raise BackupError(f"not a backup file: {path!r}")
     try:
         tar = tarfile.open(path, "r:gz")  # noqa: SIM115 - closed by the with block below
     except FileNotFoundError:
         raise BackupError(f"no such file: {path}") from None
-    except (tarfile.TarError, OSError, EOFError) as exc:
+    except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
         raise BackupError(f"{path} is not an aimem backup ({exc})") from None
     with tar:
         data: dict[str, bytes] = {}
@@ -269,10 +276,12 @@ def _check_member(name: str) -> None:
         raise BackupError(f"unexpected member in the backup: {name!r}")
 
 
-def restore(home: str, archive: str) -> RestoreResult:
-    """Restore every project of ``archive`` into ``home``. Refuses (``BackupError``, nothing
-    written) when a project of the archive already has a folder here, or its id is already a
-    project here under another folder."""
+def restore(home: str, archive: str, merge: bool = False) -> RestoreResult:
+    """Restore every project of ``archive`` into ``home``. A project already here (by folder,
+    or by id under another folder) is refused (``BackupError``, nothing written), unless
+    ``merge``: then the backup's wiki is merged into it the way a sync merges a remote (no page
+    lost, both versions of a page edited on both sides kept) and its journals that are not
+    here are added."""
     manifest, data = _read_archive(archive)
     entries = [ProjectEntry(**p) for p in manifest.get("projects") or []]
     if not entries:
@@ -282,28 +291,84 @@ def restore(home: str, archive: str) -> RestoreResult:
         pid = identity.local_id(paths)
         if pid:
             known_ids[pid] = slug
+    existing: dict[str, str] = {}  # archive slug -> the local project it merges into
     for entry in entries:
         if not SLUG.match(entry.slug):
             raise BackupError(f"{archive}: bad project folder name {entry.slug!r}")
         target = paths_for(home, entry.slug).base
-        if os.path.exists(target) and os.listdir(target):
+        here = entry.slug if os.path.exists(target) and os.listdir(target) else None
+        here = here or (known_ids.get(entry.id) if entry.id else None)
+        if here is None:
+            continue
+        if not merge:
             raise BackupError(
-                f"project {entry.slug} already exists in {home}: restore into an empty data "
-                f"root, or `aimem forget-project {entry.slug}` first"
+                f"project {entry.slug} is already here"
+                f"{'' if here == entry.slug else ' as ' + here}: restore into an empty data "
+                "root, or pass --merge to merge the backup into it"
             )
-        if entry.id and entry.id in known_ids:
-            raise BackupError(
-                f"project {entry.slug} is already here as {known_ids[entry.id]} (same id): "
-                "restore into an empty data root"
-            )
+        existing[entry.slug] = here
+    for entry in entries:  # every bundle checked before any project changes
+        blob = data.get(f"projects/{entry.slug}/wiki.bundle")
+        if blob is not None:
+            try:
+                bundle.read_header(blob)
+            except bundle.BundleError as exc:
+                raise BackupError(f"project {entry.slug}: {exc}") from None
     result = RestoreResult()
     os.makedirs(projects_dir(home), exist_ok=True)
     for entry in entries:
-        result.objects += _restore_project(home, entry, data)
+        if entry.slug in existing:
+            result.objects += _merge_project(home, existing[entry.slug], entry, data)
+            result.merged[entry.slug] = existing[entry.slug]
+        else:
+            result.objects += _restore_project(home, entry, data)
         result.journals += entry.journals
         result.projects.append(entry)
     identity.refresh_map(home)
     return result
+
+
+def _merge_project(home: str, slug: str, entry: ProjectEntry, data: dict[str, bytes]) -> int:
+    """Merge the backup's wiki into the local project through a sync with a throwaway
+    repository holding the bundle, then add the journals this project lacks (a journal here
+    with other content is the newer one and is kept)."""
+    from aimem.sync.config import Remote
+    from aimem.sync.run import SyncError, sync_remote
+
+    paths = paths_for(home, slug)
+    name = str(load_meta(paths).get("name") or entry.name)
+    prefix = f"projects/{entry.slug}/"
+    objects = 0
+    wiki_bundle = data.get(prefix + "wiki.bundle")
+    if wiki_bundle is not None:
+        with tempfile.TemporaryDirectory(prefix=".restore-merge-", dir=home) as tmp:
+            source = pygit2.init_repository(tmp, bare=True)
+            try:
+                info = bundle.unbundle(source, wiki_bundle)
+            except bundle.BundleError as exc:
+                raise BackupError(f"project {entry.slug}: {exc}") from None
+            head = info.refs.get("refs/heads/" + wikirepo.BRANCH) or info.refs.get("HEAD")
+            if head is None or head != entry.head:
+                raise BackupError(
+                    f"project {entry.slug}: the bundle's branch is not the manifest's"
+                )
+            objects = bundle.read_all(source, head)
+            source.references.create("refs/heads/restore", head, force=True)
+            remote = Remote("restore", "file://" + tmp, "all", "restore")
+            try:
+                sync_remote(paths, name, remote)
+            except SyncError as exc:
+                raise BackupError(f"project {slug}: merging the backup failed: {exc}") from None
+            repo = wikirepo.open_repo(paths.wiki, create=False)
+            if remote.tracking_ref in repo.references:
+                repo.references.delete(remote.tracking_ref)
+    os.makedirs(paths.raw, exist_ok=True)
+    for member, blob in sorted(data.items()):
+        if member.startswith(prefix + "raw/"):
+            target = os.path.join(paths.raw, member[len(prefix) + 4 :])
+            if not os.path.exists(target):
+                write_atomic(target, blob)
+    return objects
 
 
 def _restore_project(home: str, entry: ProjectEntry, data: dict[str, bytes]) -> int:

@@ -12,8 +12,9 @@ Under the wiki lock (no consolidation, page write or sync runs meanwhile):
    sessions) has it replaced, in place, under the journal's own lock.
 
 It reports what it changed, the remotes whose copy still holds the old history (they need
-``aimem sync --force``; recorded in ``state/remotes-force.json``) and the backup files this
-data root wrote earlier that still hold it. ``dry_run`` reports the same and writes nothing.
+``aimem sync --force``; recorded in ``state/remotes-force.json``, which a plain sync obeys)
+and the backup files this data root wrote earlier that still hold it. ``dry_run`` reports the
+same and writes nothing.
 """
 
 from __future__ import annotations
@@ -25,16 +26,16 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from aimem.admin.backup import list_backups
-from aimem.files import write_atomic
+from aimem.files import state_lock, write_atomic
 from aimem.index.sync import sync_index
 from aimem.memory.transaction import transaction
 from aimem.project import ProjectPaths
+from aimem.sync import config as remotes_config
 from aimem.wiki import repo as wikirepo
 from aimem.wiki import rewrite
 from aimem.wiki.lock import wiki_lock
 from aimem.wiki.pages import ARCHIVE_DIR
 
-FORCE_FILE = "remotes-force.json"
 MIN_MATCH = 4  # a shorter string would scrub ordinary words everywhere
 
 
@@ -118,7 +119,8 @@ def purge(
         report.dropped_entries = result.dropped
         if needle is not None:
             report.journals = _scrub_journals(paths, match, dry_run)  # type: ignore[arg-type]
-            report.state_files = _scrub_state(paths, match, dry_run)  # type: ignore[arg-type]
+            with state_lock(paths.state):  # hooks replace state files under it
+                report.state_files = _scrub_state(paths, match, dry_run)  # type: ignore[arg-type]
         if not dry_run:
             rewrite.reset_worktree(repo, drop)
             report.objects = rewrite.keep_only_reachable(repo)
@@ -210,27 +212,19 @@ def _scrub_state(paths: ProjectPaths, text: str, dry_run: bool) -> list[str]:
 
 def _remotes(paths: ProjectPaths) -> list[str]:
     try:
-        with open(os.path.join(paths.state, "remotes.json"), encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError):
+        return sorted(r.name for r in remotes_config.load(paths))
+    except remotes_config.RemoteConfigError:
         return []
-    items = data.get("remotes", data) if isinstance(data, dict) else data
-    names = [r.get("name") for r in items if isinstance(r, dict)] if isinstance(items, list) else []
-    return sorted(n for n in names if isinstance(n, str))
 
 
 def _mark_force(paths: ProjectPaths, remotes: list[str]) -> None:
-    path = os.path.join(paths.state, FORCE_FILE)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            marked = json.load(fh)
-    except (OSError, ValueError):
-        marked = {}
-    if not isinstance(marked, dict):
-        marked = {}
+    """What ``aimem sync`` reads: these remotes refuse a plain sync until ``--force``."""
+    path = os.path.join(paths.state, remotes_config.FORCE_FILE)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    marked.update({name: stamp for name in remotes})
-    write_atomic(path, json.dumps(marked, indent=1).encode())
+    with state_lock(paths.state):
+        marked = remotes_config.force_needed(paths)
+        marked.update({name: stamp for name in remotes})
+        write_atomic(path, json.dumps(marked, indent=1).encode())
 
 
 def _backups(home: str, slug: str) -> list[str]:

@@ -94,7 +94,7 @@ def test_restore_refuses_a_project_already_there_and_changes_nothing(tmp_path: P
     out = str(tmp_path / "mem.tar.gz")
     backup(a, out)
     before = _search(pa)
-    with pytest.raises(BackupError, match="already exists"):
+    with pytest.raises(BackupError, match="already here"):
         restore(a, out)
     assert _search(pa) == before
     assert sorted(os.listdir(a)) == sorted(os.listdir(a))  # no staging folder left
@@ -135,3 +135,34 @@ def test_a_damaged_archive_is_refused_before_anything_is_written(
     with pytest.raises(BackupError):
         restore(b, str(out))
     assert not os.path.exists(os.path.join(b, "projects", "alpha-00000001"))
+
+
+def test_restore_with_merge_keeps_the_pages_of_both_sides(tmp_path: Path) -> None:
+    import json
+    import time
+
+    from world import page
+
+    from aimem.memory.transaction import transaction
+
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    pa = make_project(a, "alpha-00000001", "alpha")
+    first = str(tmp_path / "first.tar.gz")
+    backup(a, first)
+    restore(b, first)
+    pb = paths_for(b, "alpha-00000001")
+    for paths, rel in ((pa, "gotchas/only-a.md"), (pb, "gotchas/only-b.md")):
+        with transaction(paths, "alpha", "test", now=time.time()) as txn:
+            txn.write(page(rel, rel, f"written at {rel}\n", "gotcha"))
+            txn.commit(f"test: {rel}\n")
+    Path(pa.journal("s9")).write_text(json.dumps({"kind": "prompt", "text": "later"}) + "\n")
+    second = str(tmp_path / "second.tar.gz")
+    backup(a, second)
+    done = restore(b, second, merge=True)
+    assert done.merged == {"alpha-00000001": "alpha-00000001"}
+    wiki = Path(pb.wiki)
+    assert (wiki / "gotchas" / "only-a.md").exists() and (wiki / "gotchas" / "only-b.md").exists()
+    assert all((wiki / "decisions" / f"d{i}.md").exists() for i in range(6))
+    assert Path(pb.journal("s9")).exists()
+    assert query(pb, "written")  # the index follows the merge
+    assert "refs/aimem/remotes/restore/tip" not in pygit2.Repository(pb.wiki).references

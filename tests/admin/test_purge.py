@@ -120,3 +120,28 @@ def test_bad_purges_are_refused_and_change_nothing(tmp_path: Path) -> None:
         with pytest.raises(PurgeError, match=why):
             purge(home, paths, "alpha", **kwargs)
     assert pygit2.Repository(paths.wiki).head.target == head
+
+
+def test_a_remote_needs_a_forced_sync_after_a_purge_and_then_holds_no_trace(tmp_path: Path) -> None:
+    from aimem.sync import config
+    from aimem.sync.run import SyncError, sync_remote
+
+    home = str(tmp_path / "data")
+    paths = make_project(home, "alpha-00000001", "alpha")
+    plant(paths)
+    bare = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(bare))
+    remote = config.add(paths, "alpha", "backup", bare.as_uri(), "all", "aimem/alpha")
+    sync_remote(paths, "alpha", remote)
+    assert SECRET in git("log", "--all", "--format=%B", cwd=str(bare))
+
+    report = purge(home, paths, "alpha", match=SECRET)
+    assert report.remotes == ["backup"]
+    with pytest.raises(SyncError, match="--force"):
+        sync_remote(paths, "alpha", remote)
+    sync_remote(paths, "alpha", remote, force=True)
+    git("reflog", "expire", "--expire=now", "--all", cwd=str(bare))
+    git("gc", "-q", "--prune=now", cwd=str(bare))
+    assert SECRET not in git("log", "--all", "--format=%B", cwd=str(bare))
+    assert git("grep", SECRET, "aimem/alpha", cwd=str(bare), check=False) == ""
+    assert config.force_needed(paths) == {}

@@ -41,6 +41,6 @@ def make_project(home: str, slug: str, name: str, pages: int = 6) -> ProjectPath
     return paths
 
 
-def git(*args: str, cwd: str | None = None) -> str:
-    run = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+def git(*args: str, cwd: str | None = None, check: bool = True) -> str:
+    run = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=check)
     return run.stdout

@@ -46,24 +46,31 @@ def register(app: typer.Typer) -> None:
         epilog=examples(
             "aimem restore ~/aimem-2026-12-01.tar.gz   # into an empty data root",
             "AIMEM_HOME=/tmp/check aimem restore mem.tar.gz --json",
+            "aimem restore laptop.tar.gz --merge            # into the memory already here",
         ),
     )
     def restore(
         file: str = typer.Argument(..., metavar="FILE", help="An archive `aimem backup` wrote."),
+        merge: bool = typer.Option(
+            False, "--merge", help="Merge into projects already here (as a sync would)."
+        ),
         json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Restore a backup: every checksum checked first, each history read back whole, the
-        index rebuilt. A project that already exists here is refused (nothing written)."""
+        index rebuilt. A project that already exists here is refused (nothing written), unless
+        --merge: then the backup is merged into it like a remote's copy (no page lost)."""
         from aimem.admin.backup import BackupError
         from aimem.admin.backup import restore as run_restore
 
         try:
-            result = run_restore(settings().home, file)
+            result = run_restore(settings().home, file, merge=merge)
         except BackupError as exc:
             raise CliError(str(exc)) from None
         if json_out:
             print_json(result.as_dict())
             return
         for entry in result.projects:
-            typer.echo(f"restored {entry.slug} ({entry.name})")
+            into = result.merged.get(entry.slug)
+            done = f"merged {entry.slug} into {into}" if into else f"restored {entry.slug}"
+            typer.echo(f"{done} ({entry.name})")
         typer.echo(f"{result.objects:,} objects read back, {result.journals} journals")
