@@ -98,3 +98,31 @@ def test_share_has_no_default(tmp_path: Path) -> None:
     m.write("concept", "Something", "so the project exists")
     code, _, _ = run(m, "remote", "add", "x", str(tmp_path / "r.git"))
     assert code == 2  # a usage error: --share is required
+
+
+def test_through_the_installed_executable(tmp_path: Path) -> None:
+    """The same commands as a person runs them: the `aimem` console script, its own process."""
+    from replay import clean_env, run_aimem
+
+    url = bare(tmp_path / "remote.git")
+    a, b = Machine.make(tmp_path, "alpha"), Machine.make(tmp_path, "beta")
+    page = a.write("gotcha", "Clock skew", "CI clocks drift.")
+    for m in (a, b):
+        env = clean_env(str(m.home), **m.env)
+        done = run_aimem(
+            "remote", "add", "origin", url, "--share", "all", env=env, cwd=str(m.checkout)
+        )
+        assert done.returncode == 0, done.stderr
+        done = run_aimem("sync", env=env, cwd=str(m.checkout))
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert page in b.files()
+    env = clean_env(str(a.home), **a.env)
+    gone = "file://" + str(tmp_path / "gone.git")
+    run_aimem("remote", "add", "gone", gone, "--share", "all", env=env, cwd=str(a.checkout))
+    done = run_aimem("sync", "--remote", "gone", env=env, cwd=str(a.checkout))
+    assert done.returncode == 1 and done.stdout == ""
+    assert (
+        done.stderr.startswith("aimem: error: gone: cannot fetch") and done.stderr.count("\n") == 1
+    )
+    help_text = run_aimem("sync", "--help", env=env).stdout
+    assert "aimem sync --remote team" in help_text
