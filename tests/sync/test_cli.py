@@ -126,3 +126,26 @@ def test_through_the_installed_executable(tmp_path: Path) -> None:
     )
     help_text = run_aimem("sync", "--help", env=env).stdout
     assert "aimem sync --remote team" in help_text
+
+
+def test_status_reports_a_page_edited_on_two_machines(tmp_path: Path) -> None:
+    from replay import clean_env, run_aimem
+
+    url = bare(tmp_path / "remote.git")
+    a, b = Machine.make(tmp_path, "alpha"), Machine.make(tmp_path, "beta")
+    path = a.write("decision", "Queue", "Redis streams.")
+    for m in (a, b):
+        m.add_remote("origin", url, "all")
+        m.sync()
+    a.edit(path, "Redis streams with consumer groups.")
+    b.edit(path, "NATS JetStream.")
+    a.sync()
+    conflict = b.sync().conflicts[0]
+    env = clean_env(str(b.home), **b.env)
+    done = run_aimem("status", "--json", env=env, cwd=str(b.checkout))
+    assert json.loads(done.stdout)["conflicts"] == [
+        {"path": conflict.path, "sibling": conflict.sibling}
+    ]
+    b.put(conflict.sibling, None, "resolve: by hand\n")  # reconciled: the sibling goes
+    done = run_aimem("status", "--json", env=env, cwd=str(b.checkout))
+    assert json.loads(done.stdout)["conflicts"] == []
