@@ -44,9 +44,9 @@ def register(app: typer.Typer) -> None:
     @app.command(
         rich_help_panel=PANEL_WRITE,
         epilog=examples(
-            "aimem restore ~/aimem-2026-12-01.tar.gz   # into an empty data root",
+            "aimem restore ~/aimem-2026-12-01.tar.gz  # into an empty data root",
             "AIMEM_HOME=/tmp/check aimem restore mem.tar.gz --json",
-            "aimem restore laptop.tar.gz --merge            # into the memory already here",
+            "aimem restore laptop.tar.gz --merge      # into the memory already here",
         ),
     )
     def restore(
