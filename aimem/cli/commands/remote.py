@@ -26,6 +26,12 @@ remote_app = typer.Typer(
     name="remote",
     help="Git remotes a project's memory syncs with (`aimem sync`). Kept on this machine only.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
+    epilog=examples(
+        "aimem remote add team git@github.com:acme/shop.git --share knowledge",
+        "aimem remote show",
+        "aimem remote remove team",
+    ),
 )
 
 
