@@ -36,6 +36,9 @@ def plant(paths) -> None:  # noqa: ANN001
             + "\n"
         )
     assert query(paths, SECRET.split("-")[-1])  # the index holds it too
+    logs = Path(paths.base).parent.parent / "logs"
+    logs.mkdir(exist_ok=True)
+    (logs / "aimem.log").write_text(f"a log line quoting {SECRET}\n")
 
 
 def occurrences(paths, needle: bytes) -> dict[str, int]:  # noqa: ANN001
@@ -82,6 +85,8 @@ def test_purge_match_removes_the_secret_everywhere_and_keeps_history(tmp_path: P
     assert report.backups == [str(tmp_path / "old.tar.gz")]
     assert occurrences(paths, SECRET.encode()) == {}
     assert occurrences(paths, b"7f3a9c2e") == {}
+    assert report.logs == ["aimem.log"]
+    assert SECRET not in (Path(home) / "logs" / "aimem.log").read_text()
     repo = pygit2.Repository(paths.wiki)
     after = [(c.author.name, c.author.time, c.message) for c in repo.walk(repo.head.target)]
     assert [(a, t) for a, t, _ in after] == [(a, t) for a, t, _ in before]
@@ -145,3 +150,17 @@ def test_a_remote_needs_a_forced_sync_after_a_purge_and_then_holds_no_trace(tmp_
     assert SECRET not in git("log", "--all", "--format=%B", cwd=str(bare))
     assert git("grep", SECRET, "aimem/alpha", cwd=str(bare), check=False) == ""
     assert config.force_needed(paths) == {}
+
+
+def test_a_wiki_with_edits_by_hand_is_refused_and_the_edit_kept(tmp_path: Path) -> None:
+    home = str(tmp_path / "data")
+    paths = make_project(home, "alpha-00000001", "alpha")
+    edited = Path(paths.wiki) / "decisions" / "d1.md"
+    edited.write_text(edited.read_text() + "\nmy own note\n")
+    with pytest.raises(PurgeError, match="uncommitted edits"):
+        purge(home, paths, "alpha", match="reason 1")
+    assert "my own note" in edited.read_text()
+    (Path(paths.wiki) / "scratch.txt").write_text("untracked, kept\n")
+    git("checkout", "--", "decisions/d1.md", cwd=paths.wiki)
+    assert purge(home, paths, "alpha", match="reason 1").blobs >= 1
+    assert (Path(paths.wiki) / "scratch.txt").read_text() == "untracked, kept\n"
