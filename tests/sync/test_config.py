@@ -46,7 +46,7 @@ def test_any_input_is_stored_or_refused_in_one_line(
     assert remote.share in ("all", "knowledge")
     stored = Path(config.path_of(paths)).read_text()
     assert json.loads(stored)["remotes"][0]["url"] == remote.url
-    assert urlsplit(remote.url).password is None  # a password is never stored
+    assert not urlsplit(remote.url).password  # a password is never stored
 
 
 def test_names_are_unique_and_remove_forgets(tmp_path: Path) -> None:
