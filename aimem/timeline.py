@@ -82,7 +82,10 @@ def commit_events(wiki_dir: str, since: float | None = None) -> Iterator[Event]:
         return
     if repo.head_is_unborn:
         return
-    for commit in repo.walk(repo.head.target, pygit2.enums.SortMode.TIME):
+    # Topological as well as by time: commits made within the same second (a page written,
+    # then accepted) keep their real order; time alone would leave ties in any order.
+    order = pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME
+    for commit in repo.walk(repo.head.target, order):
         if since is not None and commit.commit_time < since:
             return
         message = commit.message.strip()

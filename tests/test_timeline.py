@@ -26,7 +26,7 @@ def commit(wiki: str, name: str, email: str, message: str, when: int) -> str:
     builder = (
         repo.TreeBuilder(repo.head.peel().tree) if not repo.head_is_unborn else repo.TreeBuilder()
     )
-    builder.insert(f"{when}.md", blob, pygit2.enums.FileMode.BLOB)
+    builder.insert(f"{when}-{abs(hash(message))}.md", blob, pygit2.enums.FileMode.BLOB)
     sig = pygit2.Signature(name, email, when, 0)
     parents = [] if repo.head_is_unborn else [repo.head.target]
     return str(repo.create_commit("HEAD", sig, sig, message, builder.write(), parents))
@@ -114,3 +114,12 @@ def test_parse_since_never_raises_anything_but_value_error(text: str) -> None:
     except ValueError:
         return
     assert isinstance(value, float)
+
+
+def test_commits_in_the_same_second_keep_their_order(tmp_path: Path) -> None:
+    paths = ProjectPaths(str(tmp_path / "same"))
+    os.makedirs(paths.wiki)
+    for n in range(6):
+        commit(paths.wiki, "aimem", "aimem@localhost", f"write-page: step {n}", int(NOW))
+    summaries = [e.summary for e in timeline.timeline(paths)]
+    assert summaries == [f"write-page: step {n}" for n in reversed(range(6))]

@@ -37,8 +37,9 @@ def register(app: typer.Typer) -> None:
         llm: bool = typer.Option(
             False,
             "--llm",
-            help="Then run the LLM step on each session (AIMEM_LLM and ANTHROPIC_API_KEY set; "
-            "see docs/llm.md), retrying sessions whose earlier call failed.",
+            help="Report the LLM step for each session (it runs whenever AIMEM_LLM and "
+            "ANTHROPIC_API_KEY are set; see docs/llm.md) and retry sessions whose earlier call "
+            "failed.",
         ),
         project: str = typer.Option(None, "--project", "-p", metavar="PROJECT", help=PROJECT_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print the results as JSON."),
@@ -47,54 +48,45 @@ def register(app: typer.Typer) -> None:
 
         Idempotent: a session already consolidated adds no commit. Empty sessions (no prompt, no
         tool use) produce nothing. SessionEnd hooks run this in the background."""
+        from dataclasses import asdict
+
+        from aimem.compile.run import RunState
         from aimem.consolidate.run import consolidate_pending, consolidate_session
 
         if session and pending:
             raise CliError("use --session or --pending, not both")
         chosen = select_project(settings().home, project)
+        # One run for every session: an auth or quota error stops the LLM calls of the rest.
+        # The LLM step itself runs inside the consolidation whenever an LLM is configured;
+        # --llm retries sessions whose earlier call failed and always reports the step.
+        run = RunState()
         try:
-            if session:
-                results = [consolidate_session(chosen.paths, chosen.name, session)]
-            else:
-                results = consolidate_pending(chosen.paths, chosen.name)
+            with progress_bar("consolidate"):
+                if session:
+                    results = [
+                        consolidate_session(
+                            chosen.paths, chosen.name, session, run_state=run, retry_llm=llm
+                        )
+                    ]
+                else:
+                    results = consolidate_pending(
+                        chosen.paths, chosen.name, run_state=run, retry_llm=llm
+                    )
         except ValueError as exc:
             raise CliError(str(exc)) from None
         if session and results[0].status == "missing":
             raise CliError(f"no journal for session {session!r} in project {chosen.slug}")
-        compiled = _compile(chosen, results) if llm else {}
         if json_out:
-            rows = [r.__dict__ for r in results]
-            if llm:
-                rows = [{**row, "llm": compiled.get(row["session"])} for row in rows]
-            print_json(rows)
+            print_json([asdict(r) for r in results])
             return
         if not results:
             typer.echo("nothing to consolidate")
         for r in results:
             commit = f" {r.commit[:10]}" if r.commit else ""
             typer.echo(f"{r.session}: {r.status}{commit} ({r.observations} observations)")
-            done = compiled.get(r.session)
-            if done is not None:
-                typer.echo(f"{short_session_id(r.session)}: llm {_llm_line(done)}")
-
-
-def _compile(chosen, results: list) -> dict[str, dict]:  # noqa: ANN001 - Selected, Result
-    """The LLM step on each session the zero-LLM pass left in the wiki, one shared run (an
-    auth or quota error stops the calls for the rest of it); results as plain data by session."""
-    from dataclasses import asdict
-
-    from aimem.compile.run import RunState, compile_session
-
-    run = RunState()
-    todo = [r.session for r in results if r.status in ("committed", "unchanged")]
-    out = {}
-    with progress_bar("llm") as advance:
-        for done, session in enumerate(todo):
-            advance(done, len(todo))
-            result = compile_session(chosen.paths, chosen.name, session, run=run, retry=True)
-            out[session] = asdict(result)
-        advance(len(todo), len(todo))
-    return out
+            step = asdict(r.llm) if r.llm is not None else None
+            if step is not None and (llm or step["status"] != "skipped"):
+                typer.echo(f"{short_session_id(r.session)}: llm {_llm_line(step)}")
 
 
 def _llm_line(result: dict) -> str:
