@@ -9,9 +9,11 @@ libgit2 has no bundle writer or reader, but the format is small (``git help bund
 
 The pack comes from pygit2's ``PackBuilder`` (every commit reachable from the refs, each with
 its whole tree), so stock ``git bundle verify`` and ``git clone`` accept the file. Reading
-parses the pack here (whole objects and both delta kinds) and writes each object into a
-repository through its object database, which hashes it: an object that does not hash to what
-its pack promised cannot slip in, and the pack's own SHA-1 trailer is checked first.
+parses the pack here (whole objects and both delta kinds), hashes every object, and installs
+the pack as it is with an index written here (git's ``.idx`` version 2): one file, not
+thousands of loose objects. The pack's SHA-1 trailer is checked first, and the history is
+read back through libgit2 afterwards (``read_all``), so a damaged or incomplete bundle is
+refused rather than installed half.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pygit2
 SIGNATURE = b"# v2 git bundle\n"
 _TYPES = {1: pygit2.enums.ObjectType.COMMIT, 2: pygit2.enums.ObjectType.TREE}
 _TYPES |= {3: pygit2.enums.ObjectType.BLOB, 4: pygit2.enums.ObjectType.TAG}
+_NAMES = {1: "commit", 2: "tree", 3: "blob", 4: "tag"}
 _OFS_DELTA, _REF_DELTA = 6, 7
 _CHUNK = 1 << 16
 
@@ -124,7 +127,9 @@ def unbundle(repo: pygit2.Repository, data: bytes) -> BundleInfo:
 
 
 def unpack(repo: pygit2.Repository, pack: memoryview) -> int:
-    """Parse a version 2 pack and write its objects into ``repo``; returns how many."""
+    """Parse a version 2 pack, hash every object, and install the pack with an index of our
+    making in ``repo`` (one file instead of thousands of loose objects); returns how many
+    objects it holds."""
     if len(pack) < 32 or bytes(pack[:4]) != b"PACK":
         raise BundleError("the bundle holds no pack")
     if int.from_bytes(pack[4:8], "big") != 2:
@@ -134,7 +139,8 @@ def unpack(repo: pygit2.Repository, pack: memoryview) -> int:
     total = int.from_bytes(pack[8:12], "big")
     body = pack[:-20]
     by_offset: dict[int, tuple[int, bytes]] = {}  # offset -> (type, whole object)
-    odb = repo.odb
+    by_id: dict[bytes, int] = {}  # object id -> offset
+    entries: list[tuple[bytes, int, int]] = []  # (object id, crc32 of its packed bytes, offset)
     pos = 12
     for _ in range(total):
         start = pos
@@ -146,23 +152,70 @@ def unpack(repo: pygit2.Repository, pack: memoryview) -> int:
             if base is None:
                 raise BundleError(f"a delta at {start} names a base the pack does not hold")
         elif kind == _REF_DELTA:
-            base_id = pygit2.Oid(raw=bytes(body[pos : pos + 20]))
+            base_raw = bytes(body[pos : pos + 20])
             pos += 20
-            try:
-                found = odb.read(base_id)
-            except KeyError:
-                raise BundleError(f"a delta names object {base_id} the pack lacks") from None
-            base = (int(found[0]), found[1])
+            if base_raw in by_id:
+                base = by_offset[by_id[base_raw]]
+            else:
+                try:
+                    found = repo.odb.read(pygit2.Oid(raw=base_raw))
+                except KeyError:
+                    raise BundleError(
+                        f"a delta names object {base_raw.hex()} the pack lacks"
+                    ) from None
+                base = (int(found[0]), found[1])
         elif kind not in _TYPES:
             raise BundleError(f"unknown object type {kind} at {start}")
         data, pos = _inflate(body, pos)
         if base is not None:
             kind, data = base[0], apply_delta(base[1], data)
         by_offset[start] = (kind, data)
-        odb.write(_TYPES[kind], data)
+        header = f"{_NAMES[kind]} {len(data)}\0".encode()
+        oid = hashlib.sha1(header + data).digest()
+        by_id[oid] = start
+        entries.append((oid, zlib.crc32(body[start:pos]), start))
     if pos != len(body):
         raise BundleError("the pack has bytes after its last object")
+    _install(repo, pack, entries)
     return total
+
+
+def _install(
+    repo: pygit2.Repository, pack: memoryview, entries: list[tuple[bytes, int, int]]
+) -> None:
+    """Write ``pack`` and its index (version 2) into the repository's ``objects/pack``: the
+    pack first, the index last, since git and libgit2 see a pack by its index."""
+    entries = sorted(entries)
+    fanout = [0] * 256
+    for oid, _, _ in entries:
+        fanout[oid[0]] += 1
+    running = 0
+    for i in range(256):
+        running += fanout[i]
+        fanout[i] = running
+    large = [off for _, _, off in entries if off >= 0x80000000]
+    small = []
+    for _, _, off in entries:
+        small.append(0x80000000 | large.index(off) if off >= 0x80000000 else off)
+    idx = bytearray(b"\377tOc" + (2).to_bytes(4, "big"))
+    idx += b"".join(n.to_bytes(4, "big") for n in fanout)
+    idx += b"".join(oid for oid, _, _ in entries)
+    idx += b"".join(crc.to_bytes(4, "big") for _, crc, _ in entries)
+    idx += b"".join(n.to_bytes(4, "big") for n in small)
+    idx += b"".join(n.to_bytes(8, "big") for n in large)
+    idx += bytes(pack[-20:])
+    idx += hashlib.sha1(idx).digest()
+    folder = os.path.join(repo.path, "objects", "pack")
+    os.makedirs(folder, exist_ok=True)
+    name = os.path.join(folder, "pack-" + bytes(pack[-20:]).hex())
+    for suffix, blob in ((".pack", pack), (".idx", idx)):
+        part = name + suffix + ".part"
+        with open(part, "wb") as out:
+            out.write(blob)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(part, 0o444)
+        os.replace(part, name + suffix)
 
 
 def _object_header(buf: memoryview, pos: int) -> tuple[int, int]:

@@ -47,6 +47,8 @@ def test_backup_then_restore_on_a_fresh_root_gives_the_same_search(tmp_path: Pat
     ).read_text()
     assert git("status", "--porcelain", cwd=pb.wiki) == ""
     assert "dangling" not in git("fsck", "--full", cwd=pb.wiki)
+    for idx in (Path(pb.wiki) / ".git" / "objects" / "pack").glob("*.idx"):  # our own index
+        git("verify-pack", str(idx))
 
 
 def test_stock_git_verifies_and_clones_the_bundle(tmp_path: Path) -> None:
