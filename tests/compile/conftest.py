@@ -43,7 +43,9 @@ def money_session(paths: ProjectPaths, session: str = SESSION, *, inject: bool =
         paths,
         session,
         "prompt",  # o1
-        text="Refunds are off by one cent. Decision: money is integer cents, never floats. "
+        # No "Decision:" label: the zero-LLM pass would make its own page of it (issue 12 part 1),
+        # and these tests are about what the LLM step adds.
+        text="Refunds are off by one cent. We settle it: money is integer cents, never floats. "
         "Always run the rounding tests before pushing. My key is " + PLANTED,
     )
     add(paths, session, "tool_use", tool="Bash", input="pytest -q tests/test_money.py")

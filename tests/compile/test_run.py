@@ -658,3 +658,18 @@ def test_an_unwritable_state_folder_fails_the_step_not_the_run(paths, fake, sett
     assert result.status == "failed" and result.pages == []
     assert len(warnings(caplog)) == 1
     assert fake.messages() == []  # a call whose spend cannot be recorded is not made
+
+
+def test_a_decision_the_zero_llm_pass_already_wrote_is_not_written_twice(paths, fake, settings):
+    add(paths, SESSION, "prompt", text="Decision: money is integer cents, never floats.")
+    add(paths, SESSION, "tool_use", tool="Edit", input="src/money.py")
+    assert consolidate_session(paths, "shop", SESSION).status == "committed"
+    zero_llm = knowledge_pages(paths)
+    assert zero_llm == ["decisions/money-is-integer-cents-never-floats.md"]
+    fake.script = [tool_reply(answer(action(title="Money is integer cents, never floats")))]
+
+    result = compile_(paths, settings)
+
+    assert result.pages == [] and knowledge_pages(paths) == zero_llm
+    sent = fake.messages()[0].body["messages"][0]["content"][1]["text"]
+    assert "money is integer cents, never floats\"" in sent.lower()  # a candidate instead
