@@ -28,6 +28,8 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 
+from filelock import FileLock, Timeout
+
 from aimem.admin.backup import list_backups
 from aimem.files import state_lock, write_atomic
 from aimem.index.sync import sync_index
@@ -40,6 +42,8 @@ from aimem.wiki.lock import wiki_lock
 from aimem.wiki.pages import ARCHIVE_DIR
 
 MIN_MATCH = 4  # a shorter string would scrub ordinary words everywhere
+SYNC_LOCK = "sync.lock"  # aimem/sync/run.py: one sync of a project at a time
+LOCK_TIMEOUT = 120.0
 
 
 class PurgeError(ValueError):
@@ -114,7 +118,31 @@ def purge(
         raise PurgeError(f"no wiki at {paths.wiki}")
     slug = os.path.basename(paths.base)
     report = PurgeReport(slug, page or "text", dry_run)
-    with wiki_lock(paths.state):
+    # A sync fetches outside the wiki lock: one running meanwhile could bring the remote's old
+    # history back after the repack. Its lock first, as a sync takes them.
+    try:
+        with FileLock(os.path.join(paths.state, SYNC_LOCK), timeout=LOCK_TIMEOUT):
+            _purge_locked(paths, project_name, report, page, match, needle, dry_run)
+    except Timeout:
+        raise PurgeError("a sync or another purge of this project is running; try again") from None
+    report.remotes = _remotes(paths)
+    report.backups = _backups(home, slug)
+    if not dry_run and report.found and report.remotes:
+        _mark_force(paths, report.remotes)
+    return report
+
+
+def _purge_locked(
+    paths: ProjectPaths,
+    project_name: str,
+    report: PurgeReport,
+    page: str | None,
+    match: str | None,
+    needle: bytes | None,
+    dry_run: bool,
+) -> None:
+    home = os.path.dirname(os.path.dirname(paths.base))
+    with wiki_lock(paths.state, timeout=LOCK_TIMEOUT):
         repo = wikirepo.open_repo(paths.wiki, create=False)
         edited = _uncommitted(repo)
         if edited:
@@ -142,11 +170,6 @@ def purge(
         with transaction(paths, project_name, "purge", create=False) as txn:
             txn.log("purge: a page removed from the history")
             txn.commit("purge: catalogue without the purged page\n")
-    report.remotes = _remotes(paths)
-    report.backups = _backups(home, slug)
-    if not dry_run and report.found and report.remotes:
-        _mark_force(paths, report.remotes)
-    return report
 
 
 def _rebuild_index(paths: ProjectPaths) -> None:
