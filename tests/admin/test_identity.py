@@ -86,3 +86,30 @@ def test_migration_runs_once_and_an_unknown_checkout_keeps_its_own_slug(tmp_path
     assert git("rev-parse", "HEAD", cwd=paths.wiki) == head  # nothing new: no commit
     other = code_repo(tmp_path / "unrelated")
     assert resolve_project(str(other), env, home=home).slug != slug
+
+
+def test_real_hooks_in_a_moved_checkout_reach_the_same_memory_and_handoff(
+    tmp_path: Path, env: dict
+) -> None:
+    """Hook processes, as an agent runs them: a session, its consolidation, the identity step
+    that follows it, then a ``mv`` of the checkout: the next session starts in the same
+    project folder and is offered the first session's handoff."""
+    from replay import claude_session, context_of, wait_all_consolidated
+
+    from aimem.admin.triggers import after_consolidation
+    from aimem.project import list_projects
+
+    home = env["AIMEM_HOME"]
+    repo = code_repo(tmp_path / "app")
+    claude_session(str(repo), "s-before-move", "fix the rounding of invoice totals", env)
+    wait_all_consolidated(env, repo, 1)
+    ((slug, paths, meta),) = list_projects(home)
+    after_consolidation(paths, str(meta["name"]))  # what consolidation runs once wired (run.py)
+
+    moved = tmp_path / "moved" / "app-renamed"
+    moved.parent.mkdir()
+    shutil.move(str(repo), str(moved))
+    runs = claude_session(str(moved), "s-after-move", "continue", env, events=["SessionStart"])
+    assert [s for s, _, _ in list_projects(home)] == [slug]  # no second project folder
+    assert os.path.exists(os.path.join(paths.raw, "s-after-move.jsonl"))
+    assert "rounding of invoice totals" in context_of(runs[0].stdout)
