@@ -196,12 +196,3 @@ def refresh_map(home: str) -> dict[str, str]:
         pass
     write_atomic(path, text.encode("utf-8"))
     return table
-
-
-def same_code(home: str, fp: Fingerprint) -> str | None:
-    """A project of ``home`` holding memory of the same code (by root commit, then origin)."""
-    known = read_identities(home)
-    for key in [*("root:" + r for r in fp.roots), *(["origin:" + fp.origin] if fp.origin else [])]:
-        if key in known:
-            return known[key]
-    return None
