@@ -37,7 +37,6 @@ from aimem.project import (
     normalise_origin,
     origin_url,
     read_checkout_marker,
-    read_identities,
 )
 from aimem.wiki import projectid
 from aimem.wiki import repo as wikirepo
