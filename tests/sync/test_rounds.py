@@ -66,7 +66,11 @@ def test_seeded_rounds_lose_nothing_and_converge(tmp_path: Path) -> None:
                     state.claim(m.paths.state, f"claimer-{rnd}-{m.name}", "codex")
                 elif action == "resolve":
                     here = m.files()
-                    found = [c for c in unresolved(m.paths) if {c.path, c.sibling} <= here.keys()]
+                    found = [
+                        c
+                        for c in unresolved(m.paths)
+                        if {c.path, c.sibling} <= here.keys() and not c.path.startswith(ARCHIVE_DIR)
+                    ]
                     if found:  # a person folds the other version in, then deletes it
                         c = rng.choice(found)
                         other = m.page(c.sibling).body
