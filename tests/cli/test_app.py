@@ -125,7 +125,7 @@ def test_every_command_help_has_examples_and_plain_flags(command: str, home: Pat
     for line in options:
         assert "<list[str]>" not in line and "<str>" not in line, line
         if "--project " in line:
-            assert "PROJECT" in line, line
+            assert "PROJECT" in line or "SLUG" in line, line
 
 
 def test_root_help_groups_commands_and_offers_completion(home: Path) -> None:
