@@ -308,13 +308,22 @@ def _candidates(home: str, common_dir: str):  # noqa: ANN202 - a generator (no t
     marker = read_checkout_marker(common_dir)
     if marker:
         yield marker
-    known = read_identities(home)
-    if not known:
-        return
     origin = origin_url(common_dir)
-    if origin:
-        slug = known.get("origin:" + normalise_origin(origin))
-        if slug:
+    if not origin:
+        return
+    try:
+        with open(os.path.join(home, IDENTITIES), encoding="utf-8") as fh:
+            text = "\n" + fh.read(1 << 22)
+    except (OSError, UnicodeDecodeError):
+        return
+    # One substring search (C speed), not a parse of every line: the hook looks up one key.
+    key = "\norigin:" + normalise_origin(origin) + "\t"
+    at = text.find(key)
+    if at >= 0:
+        start = at + len(key)
+        end = text.find("\n", start)
+        slug = text[start : end if end >= 0 else len(text)]
+        if valid_slug(slug):
             yield slug
 
 
