@@ -18,11 +18,19 @@ from aimem.project import paths_for
 from aimem.recall import query
 from aimem.wiki import bundle
 
+# 20 queries: the topics, their words alone and in pairs, and phrases from the bodies.
+QUERIES = [*TOPICS, "sqlite", "wal", "checkpoint", "retry", "backoff", "jitter", "rounding",
+           "pygit2", "pack", "reason", "chose", "decision", "reason 3", "half even",
+           "sqlite OR pygit2", "we chose"]  # fmt: skip
+
 
 def _search(paths) -> list:  # noqa: ANN001
-    return [
-        [(h.path, h.title, round(h.score, 9)) for h in query(paths, t, limit=20)] for t in TOPICS
+    assert len(QUERIES) == 20
+    hits = [
+        [(h.path, h.title, round(h.score, 9)) for h in query(paths, q, limit=20)] for q in QUERIES
     ]
+    assert sum(map(bool, hits)) >= 18  # the comparison is not between empty results
+    return hits
 
 
 def test_backup_then_restore_on_a_fresh_root_gives_the_same_search(tmp_path: Path) -> None:

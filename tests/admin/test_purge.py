@@ -67,6 +67,17 @@ def occurrences(paths, needle: bytes) -> dict[str, int]:  # noqa: ANN001
     return found
 
 
+def snapshot(paths) -> dict[str, bytes]:  # noqa: ANN001
+    """Every file of the project folder and the data root's logs, lock files aside."""
+    out = {}
+    for root in (paths.base, os.path.join(os.path.dirname(os.path.dirname(paths.base)), "logs")):
+        for folder, _, files in os.walk(root):
+            for name in files:
+                if not name.endswith(".lock"):
+                    out[os.path.join(folder, name)] = Path(folder, name).read_bytes()
+    return out
+
+
 def test_purge_match_removes_the_secret_everywhere_and_keeps_history(tmp_path: Path) -> None:
     home = str(tmp_path / "data")
     paths = make_project(home, "alpha-00000001", "alpha")
@@ -76,7 +87,9 @@ def test_purge_match_removes_the_secret_everywhere_and_keeps_history(tmp_path: P
     assert occurrences(paths, SECRET.encode())
     backup(home, str(tmp_path / "old.tar.gz"))
 
+    before_bytes = snapshot(paths)
     dry = purge(home, paths, "alpha", match=SECRET, dry_run=True)
+    assert snapshot(paths) == before_bytes
     assert dry.found and dry.messages == 1 and dry.journals == ["s2.jsonl"]
     assert occurrences(paths, SECRET.encode())  # the dry run changed nothing
 
