@@ -672,4 +672,4 @@ def test_a_decision_the_zero_llm_pass_already_wrote_is_not_written_twice(paths, 
 
     assert result.pages == [] and knowledge_pages(paths) == zero_llm
     sent = fake.messages()[0].body["messages"][0]["content"][1]["text"]
-    assert "money is integer cents, never floats\"" in sent.lower()  # a candidate instead
+    assert 'money is integer cents, never floats"' in sent.lower()  # a candidate instead
