@@ -63,6 +63,8 @@ bench: install  ## hook, MCP, search index at 1k/10k/100k pages, basic-memory be
 	$(BIN)/python tests/bench/bench_index.py
 	$(BIN)/python tests/bench/bench_basic_memory.py
 	$(BIN)/python tests/bench/bench_year.py
+	$(BIN)/python tests/bench/bench_web.py
+	$(BIN)/python tests/bench/bench_sync.py
 
 eval: install  ## graded retrieval evaluation: hit@1, hit@5, MRR (FTS5, then the FTS4 fallback)
 	$(BIN)/python tests/eval/run_eval.py
