@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pygit2
 import pytest
+from admin_world import TOPICS, git, make_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from world import TOPICS, git, make_project
 
 from aimem.admin.backup import BackupError, backup, list_backups, restore
 from aimem.project import paths_for
@@ -153,7 +153,7 @@ def test_restore_with_merge_keeps_the_pages_of_both_sides(tmp_path: Path) -> Non
     import json
     import time
 
-    from world import page
+    from admin_world import page
 
     from aimem.memory.transaction import transaction
 

@@ -10,7 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
-from world import git, page
+from admin_world import git, page
 
 from aimem.admin.identity import ensure_identity, fingerprint
 from aimem.memory.transaction import transaction

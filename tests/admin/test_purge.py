@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pygit2
 import pytest
-from world import git, make_project, page
+from admin_world import git, make_project, page
 
 from aimem.admin.backup import backup
 from aimem.admin.purge import PurgeError, purge

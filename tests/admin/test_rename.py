@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from admin_world import git
 from test_identity import code_repo, first_session
-from world import git
 
 from aimem.admin.identity import local_id
 from aimem.admin.rename import AdminError, forget, rename

@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from world import git, make_project
+from admin_world import git, make_project
 
 from aimem.admin.identity import local_id
 from aimem.admin.triggers import after_consolidation

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compile.conftest import Sleeps, action, answer, claim, consolidated
-from compile.test_run import _seed
+from compile.test_compile_run import _seed
 from fakes.anthropic_api import tool_reply
 
 from aimem.compile.review import pending_review

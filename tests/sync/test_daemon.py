@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pygit2
 import pytest
-from test_cli import run
-from world import Machine
+from sync_world import Machine
+from test_sync_cli import run
 
 from aimem.sync.run import SyncError
 

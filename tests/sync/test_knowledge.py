@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pygit2
-from world import Machine, all_objects, bare
+from sync_world import Machine, all_objects, bare
 
 from aimem.sync.knowledge import is_knowledge
 

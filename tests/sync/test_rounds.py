@@ -15,7 +15,7 @@ import random
 import time
 from pathlib import Path
 
-from world import Machine, bare, committed_blobs, fresh_index_rows, index_rows
+from sync_world import Machine, bare, committed_blobs, fresh_index_rows, index_rows
 
 from aimem.capture import state
 from aimem.sync.conflicts import unresolved

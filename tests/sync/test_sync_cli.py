@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import typer
+from sync_world import PROJECT, Machine, bare
 from typer.testing import CliRunner
-from world import PROJECT, Machine, bare
 
 from aimem.cli.commands import remote, sync
 from aimem.cli.context import CliError

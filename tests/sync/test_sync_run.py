@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pygit2
 import pytest
-from world import Machine, bare, committed_blobs, fresh_index_rows, index_rows
+from sync_world import Machine, bare, committed_blobs, fresh_index_rows, index_rows
 
 from aimem.sync import conflicts
 from aimem.sync.run import SyncError

@@ -12,10 +12,10 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from conftest import PORT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from replay import run_aimem
+from web.conftest import PORT
 from web_world import CANARY, HOSTILE_TITLE, WebWorld
 
 from aimem.capture import state
