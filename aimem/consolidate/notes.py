@@ -89,7 +89,9 @@ def _clean(text: str) -> str:
     flat = " ".join(text.split())
     flat = flat.strip(" \t*_:;,\u2013\u2014-")
     if flat.endswith(".") and not flat.endswith(".."):
-        flat = flat[:-1]
+        flat = flat[:-1].rstrip()
+    if not any(c.isalnum() for c in flat):
+        return ""  # punctuation alone ("Next step: . .") is no item
     if len(flat) > MAX_ITEM_CHARS:
         flat = flat[: MAX_ITEM_CHARS - 3].rstrip() + "..."
     return flat
@@ -135,7 +137,7 @@ class _Collector:
         if midline:
             text = _first_sentence(text, kind)
         clean = _clean(text)
-        if clean.lower().rstrip(".!") in _NONE or len(self.notes) >= MAX_ITEMS:
+        if not clean or clean.lower().rstrip(".!") in _NONE or len(self.notes) >= MAX_ITEMS:
             return None
         note = Note(kind, clean)
         if note in self.notes:

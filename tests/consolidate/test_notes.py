@@ -179,6 +179,7 @@ MARKERS = [
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.sampled_from(MARKERS), st.text(max_size=12)), max_size=80))
 @example(["Open question: x? Next step: y"])
+@example(["Next step:", ". ", ". "])  # once an item ". " with a trailing space
 def test_any_text_gives_clean_items(parts: list[str]) -> None:
     notes = extract("".join(parts))
     for note in notes:
