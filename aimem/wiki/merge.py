@@ -23,10 +23,8 @@ parents and for a fast-forward; the caller (the memory transaction) holds the wi
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -415,43 +413,6 @@ def recent_log(ours: bytes | None, theirs: bytes | None) -> bytes:
 # --- moving the branch: a merge commit, a fast-forward -------------------------------------
 
 
-def build_tree(
-    repo: pygit2.Repository, tree: pygit2.Tree | None, changes: dict[str, bytes | None]
-) -> pygit2.Oid:
-    """``tree`` with ``changes`` applied, in memory (only the folders on the changed paths)."""
-    return _apply(repo, tree, changes, root=True)  # type: ignore[return-value]
-
-
-def _apply(
-    repo: pygit2.Repository, tree: pygit2.Tree | None, changes: dict, root: bool = False
-) -> pygit2.Oid | None:
-    builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
-    below: dict[str, dict] = {}
-    for rel, data in changes.items():
-        name, sep, rest = rel.partition("/")
-        if sep:
-            below.setdefault(name, {})[rest] = data
-        elif data is None:
-            if builder.get(name) is not None:
-                builder.remove(name)
-        else:
-            builder.insert(name, repo.create_blob(data), pygit2.GIT_FILEMODE_BLOB)
-    for name, inner in below.items():
-        current = builder.get(name)
-        subtree = current if isinstance(current, pygit2.Tree) else None
-        if subtree is None and all(v is None for v in inner.values()):
-            continue
-        new = _apply(repo, subtree, inner)
-        if new is None:
-            if current is not None:
-                builder.remove(name)
-        else:
-            builder.insert(name, new, pygit2.GIT_FILEMODE_TREE)
-    if not root and len(builder) == 0:
-        return None
-    return builder.write()
-
-
 def commit_merge(
     repo: pygit2.Repository,
     changes: dict[str, bytes | None],
@@ -462,20 +423,18 @@ def commit_merge(
     """A commit of HEAD's tree plus ``changes`` with ``parents`` (HEAD first), made even when
     the tree is HEAD's: the other parent is what the merge records. The caller holds the lock."""
     for rel in changes:
-        parts = rel.split("/")
-        if rel.startswith("/") or parts[0] == ".git" or any(p in ("", ".", "..") for p in parts):
-            raise ValueError(f"not a wiki path: {rel!r}")
+        wikirepo.check_rel(rel)
     wikirepo.recover(repo)
     head = wikirepo.head_commit(repo)
     if head is None or parents[0] != head:
         raise ValueError("a merge commit's first parent must be HEAD")
-    tree = build_tree(repo, repo[head].peel(pygit2.Commit).tree, changes)
-    _journal(repo, head)
+    tree = wikirepo.build_tree(repo, repo[head].peel(pygit2.Commit).tree, changes)
+    wikirepo.write_journal(repo, head)
     killpoint("merge.before-ref")
     commit = repo.create_commit("HEAD", author, author, message, tree, parents)
     killpoint("merge.after-ref")
     wikirepo.sync_worktree(repo, sorted(changes))
-    _remove(os.path.join(repo.path, wikirepo.JOURNAL))
+    wikirepo.clear_journal(repo)
     maybe_pack(repo)
     return str(commit)
 
@@ -487,11 +446,10 @@ def advance(repo: pygit2.Repository, target: str) -> list[str]:
     head = wikirepo.head_commit(repo)
     if head is not None and head != target and not repo.descendant_of(target, head):
         raise ValueError(f"{target[:10]} is not ahead of HEAD")
+    # On a fresh wiki (no HEAD) every file of the target is new; the journal makes a kill
+    # finish it.
     paths = [c.path for c in wikirepo.changed_paths(repo, head, target)]
-    if head is None:
-        # Fresh wiki: every file of the target is new; the journal makes a kill finish it.
-        paths = [c.path for c in wikirepo.changed_paths(repo, None, target)]
-    _journal(repo, head)
+    wikirepo.write_journal(repo, head)
     killpoint("merge.before-ref")
     branch = f"refs/heads/{wikirepo.BRANCH}" if head is None else repo.head.name
     repo.references.create(branch, target, force=True)
@@ -499,26 +457,6 @@ def advance(repo: pygit2.Repository, target: str) -> list[str]:
         repo.set_head(branch)
     killpoint("merge.after-ref")
     wikirepo.sync_worktree(repo, paths)
-    _remove(os.path.join(repo.path, wikirepo.JOURNAL))
+    wikirepo.clear_journal(repo)
     maybe_pack(repo)
     return paths
-
-
-def _journal(repo: pygit2.Repository, head: str | None) -> None:
-    """The same journal ``commit_files`` writes: a kill before the work tree is written is
-    finished by the next writer (``repo.recover`` brings every path changed since ``head``)."""
-    tmp = os.path.join(repo.path, wikirepo.TMP_DIR)
-    os.makedirs(tmp, exist_ok=True)
-    name = os.path.join(tmp, f"{wikirepo.JOURNAL}.{os.getpid()}")
-    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    try:
-        os.write(fd, json.dumps({"from": head}).encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(name, os.path.join(repo.path, wikirepo.JOURNAL))
-
-
-def _remove(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(path)

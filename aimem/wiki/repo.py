@@ -107,7 +107,7 @@ def commit_files(
     so a writer killed anywhere in between is finished by the next one (``recover``).
     """
     for rel in changes:
-        _check_rel(rel)
+        check_rel(rel)
     recover(repo)
     _remove_legacy_temp(repo, changes)
     head = head_commit(repo)
@@ -117,13 +117,13 @@ def commit_files(
         return None
     sig = pygit2.Signature(*SIGNATURE)
     ref = "HEAD" if head is not None else f"refs/heads/{BRANCH}"
-    _write_journal(repo, head)
+    write_journal(repo, head)
     killpoint("commit.before-ref")
     commit = repo.create_commit(ref, sig, sig, message, tree, [head] if head else [])
     killpoint("commit.after-ref")
     _record_changes(repo, head, str(commit), base, repo[tree], changes)
     sync_worktree(repo, list(changes))
-    _remove(os.path.join(repo.path, JOURNAL))
+    clear_journal(repo)
     maybe_pack(repo)  # past ~1,000 loose objects, into a pack (see wiki/pack.py)
     return str(commit)
 
@@ -239,10 +239,19 @@ def _stale_lock_names(repo: pygit2.Repository) -> list[str]:
     return names
 
 
-def _check_rel(rel: str) -> None:
+def check_rel(rel: str) -> None:
+    """Raise ``ValueError`` unless ``rel`` is a plain path inside the wiki's tree."""
     parts = rel.split("/")
     if rel.startswith("/") or parts[0] == ".git" or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"not a wiki path: {rel!r}")
+
+
+def build_tree(
+    repo: pygit2.Repository, tree: pygit2.Tree | None, changes: dict[str, bytes | None]
+) -> pygit2.Oid:
+    """``tree`` with ``changes`` applied, in memory (only the folders on the changed paths are
+    rewritten): what a commit and a merge commit both record."""
+    return _apply(repo, tree, changes, root=True)  # type: ignore[return-value]
 
 
 def _apply(
@@ -289,7 +298,10 @@ def _entry(tree: pygit2.Tree | None, rel: str) -> pygit2.Object | None:
         return None
 
 
-def _write_journal(repo: pygit2.Repository, head: str | None) -> None:
+def write_journal(repo: pygit2.Repository, head: str | None) -> None:
+    """Before the branch moves from ``head``: until ``clear_journal``, a writer killed in
+    between is finished by the next one (``recover`` brings every path changed since ``head``).
+    Commits, merge commits and fast-forwards all write it."""
     tmp = os.path.join(repo.path, TMP_DIR)
     os.makedirs(tmp, exist_ok=True)
     name = os.path.join(tmp, f"{JOURNAL}.{os.getpid()}")
@@ -299,6 +311,11 @@ def _write_journal(repo: pygit2.Repository, head: str | None) -> None:
     finally:
         os.close(fd)
     os.replace(name, os.path.join(repo.path, JOURNAL))
+
+
+def clear_journal(repo: pygit2.Repository) -> None:
+    """The work tree has every file of the new commit: nothing left to finish."""
+    _remove(os.path.join(repo.path, JOURNAL))
 
 
 def _open_parent(workdir: str, rel: str, create: bool) -> int | None:

@@ -16,7 +16,7 @@ from aimem.wiki.pages import Page, parse, render
 
 
 def tree(repo: pygit2.Repository, files: dict[str, bytes]) -> pygit2.Tree:
-    return repo[merge.build_tree(repo, None, files)]
+    return repo[wikirepo.build_tree(repo, None, files)]
 
 
 def page(title: str, body: str, **meta: object) -> bytes:
