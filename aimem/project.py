@@ -448,33 +448,3 @@ def find_project(
             f"no memory recorded yet for project {project.name!r} ({project.slug})"
         )
     return project.slug, project.name, paths
-
-
-def git_branch(cwd: str) -> str | None:
-    """The branch checked out at ``cwd`` by reading ``HEAD`` (no git, no pygit2: hook path)."""
-    directory = os.path.realpath(cwd)
-    while True:
-        dot_git = os.path.join(directory, ".git")
-        if os.path.exists(dot_git):
-            break
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return None
-        directory = parent
-    head_dir = dot_git
-    if os.path.isfile(dot_git):
-        try:
-            with open(dot_git, encoding="utf-8") as fh:
-                first = fh.readline().strip()
-        except (OSError, UnicodeDecodeError):
-            return None
-        if not first.startswith("gitdir:"):
-            return None
-        head_dir = os.path.join(directory, first[len("gitdir:") :].strip())
-    try:
-        with open(os.path.join(head_dir, "HEAD"), encoding="utf-8") as fh:
-            head = fh.readline().strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    prefix = "ref: refs/heads/"
-    return head[len(prefix) :] if head.startswith(prefix) else None
