@@ -13,7 +13,6 @@ import pytest
 from aimem.project import (
     ProjectNotFound,
     find_project,
-    git_branch,
     paths_for,
     resolve_project,
 )
@@ -210,29 +209,6 @@ def test_slug_is_readable_and_stable(tmp_path):
     assert resolve_project(str(link), NO_ENV).slug == first.slug
     env_slug = resolve_project(str(folder), {"AIMEM_PROJECT": "Shop"}).slug
     assert SLUG.match(env_slug) and env_slug.startswith("shop-")
-
-
-# --- git_branch ----------------------------------------------------------------------------------
-
-
-def test_git_branch_in_repo_worktree_and_detached(tmp_path):
-    repo = make_repo(tmp_path / "app", branch="trunk")
-    (repo / "src").mkdir()
-    assert git_branch(str(repo)) == "trunk"
-    assert git_branch(str(repo / "src")) == "trunk"
-
-    wt = tmp_path / "wt"
-    git(repo, "worktree", "add", "-q", "-b", "feature/x", str(wt))
-    assert git_branch(str(wt)) == "feature/x"
-    assert git_branch(str(repo)) == "trunk"
-
-    git(wt, "checkout", "-q", "--detach")
-    assert git_branch(str(wt)) is None
-    assert git_branch(str(repo)) == "trunk"
-
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    assert git_branch(str(plain)) is None
 
 
 # --- find_project --------------------------------------------------------------------------------

@@ -109,3 +109,27 @@ def test_the_hook_records_the_commit_at_start_and_end(project: Path, home: Path,
     last = next(r for r in records if r["kind"] == "session_end")
     assert (first["head"], first["branch"]) == (start, "main")
     assert last["head"] == end and "branch" not in last
+
+
+def test_branch_in_a_repo_a_worktree_and_detached(tmp_path: Path) -> None:
+    """Moved from the old ``project.git_branch`` tests: ``read_head`` replaced it."""
+    repo = tmp_path / "app"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "trunk")
+    commit(repo, "README.md")
+    (repo / "src").mkdir()
+    assert read_head(str(repo))[0] == "trunk"
+    assert read_head(str(repo / "src"))[0] == "trunk"
+
+    wt = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "feature/x", str(wt))
+    assert read_head(str(wt))[0] == "feature/x"
+    assert read_head(str(repo))[0] == "trunk"
+
+    git(wt, "checkout", "-q", "--detach")
+    assert read_head(str(wt))[0] is None
+    assert read_head(str(repo))[0] == "trunk"
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert read_head(str(plain))[0] is None
