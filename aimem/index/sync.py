@@ -126,32 +126,31 @@ def memory_index(wiki_dir: str) -> sqlite3.Connection:
     return conn
 
 
-def index_status(index_path: str, wiki_dir: str) -> dict:
+def index_status(index_path: str, wiki_dir: str, read_only: bool = False) -> dict:
     """``{"pages", "last_commit", "head", "up_to_date"}``; creates nothing that is missing. A
     damaged index is set aside and rebuilt (``sync_index``) before it is counted; on a
-    read-only data root it is counted as it is, or as empty when it cannot be read."""
+    read-only data root, or with ``read_only`` (the web view and its lint summary promise to
+    change no byte), it is counted as it is, or as empty when it cannot be read."""
     repo = _open(wiki_dir)
     head = wikirepo.head_commit(repo) if repo is not None else None
     pages, last = 0, None
     if os.path.lexists(index_path):
+        read_only = read_only or not fts.writable(index_path)
         try:
-            pages, last = _count(index_path)
+            pages, last = _count(index_path, read_only)
         except (sqlite3.DatabaseError, OSError, fts.IndexUnavailable) as exc:
-            if not fts.writable(index_path):
+            if read_only:
                 log.warning("index %s cannot be read: %s", index_path, exc)
             elif fts.is_damage(exc, index_path):
                 sync_index(index_path, wiki_dir)  # sets the damaged file aside and rebuilds
-                pages, last = _count(index_path)
+                pages, last = _count(index_path, read_only)
             else:
                 raise
     return {"pages": pages, "last_commit": last, "head": head, "up_to_date": last == head}
 
 
-def _count(index_path: str) -> tuple[int, str | None]:
-    if fts.writable(index_path):
-        conn = fts.connect(index_path, repair=False)
-    else:
-        conn = fts.connect_readonly(index_path)
+def _count(index_path: str, read_only: bool) -> tuple[int, str | None]:
+    conn = fts.connect_readonly(index_path) if read_only else fts.connect(index_path, repair=False)
     try:
         return fts.page_count(conn), fts.get_meta(conn, LAST_COMMIT)
     finally:

@@ -215,7 +215,7 @@ def _index_issues(paths: ProjectPaths, read_only: bool = False) -> list[Issue]:
 
     if not os.path.isdir(os.path.join(paths.wiki, ".git")):
         return []
-    info = _index_status_read_only(paths) if read_only else index_status(paths.index, paths.wiki)
+    info = index_status(paths.index, paths.wiki, read_only=read_only)
     if info["head"] is None or info["up_to_date"]:
         return []
     if not os.path.exists(paths.index):
@@ -250,33 +250,6 @@ def _review_issues(paths: ProjectPaths) -> list[Issue]:
         for c in review.contradictions
     ]
     return issues
-
-
-def _index_status_read_only(paths: ProjectPaths) -> dict:
-    """``index_status`` without its repairs: a damaged or unreadable index counts as none."""
-    import sqlite3
-
-    import pygit2
-
-    from aimem.index import fts
-    from aimem.index.sync import LAST_COMMIT
-    from aimem.wiki import repo as wikirepo
-
-    try:
-        head = wikirepo.head_commit(wikirepo.open_repo(paths.wiki, create=False))
-    except (OSError, ValueError, pygit2.GitError):
-        head = None
-    last = None
-    if os.path.exists(paths.index):
-        try:
-            conn = fts.connect_readonly(paths.index)
-            try:
-                last = fts.get_meta(conn, LAST_COMMIT)
-            finally:
-                conn.close()
-        except (sqlite3.DatabaseError, OSError, fts.IndexUnavailable):
-            last = None
-    return {"head": head, "last_commit": last, "up_to_date": last == head}
 
 
 def _journal_issues(paths: ProjectPaths, now: float) -> list[Issue]:
