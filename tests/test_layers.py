@@ -27,6 +27,7 @@ LAYER_OF = {
     "aimem.logfile": "base",
     "aimem.project": "base",
     "aimem.redact": "base",
+    "aimem.spawn": "base",
     "aimem.capture": "capture",
     "aimem.wiki": "wiki",
     "aimem.index": "index",

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 
 from aimem.admin.identity import ensure_identity
 from aimem.config import load_settings
 from aimem.project import ProjectPaths
+from aimem.spawn import spawn_aimem
 
 log = logging.getLogger("aimem.admin")
 _TRUE = ("1", "true", "yes", "on")
@@ -51,23 +50,6 @@ def _has_remote(paths: ProjectPaths) -> bool:
 
 def spawn_sync(home: str, slug: str) -> int:
     """``aimem sync --project SLUG`` fully detached; its output goes to the log file."""
-    from aimem.logfile import log_path
-
-    try:
-        out = open(log_path(home), "ab")  # noqa: SIM115 - handed to the child, closed below
-    except OSError:
-        out = open(os.devnull, "ab")  # noqa: SIM115
-    try:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "aimem", "sync", "--project", slug],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-            close_fds=True,
-            env={**os.environ, "AIMEM_HOME": home},
-        )
-    finally:
-        out.close()
-    log.info("sync after session started for %s (pid %d)", slug, child.pid)
-    return child.pid
+    pid = spawn_aimem(home, "sync", "--project", slug)
+    log.info("sync after session started for %s (pid %d)", slug, pid)
+    return pid

@@ -16,7 +16,7 @@ import time
 from aimem.capture import journal, jsonfast, observation, state
 from aimem.capture.adapters import load as load_adapter
 from aimem.config import Settings, load_settings, make_private_dirs
-from aimem.logfile import hook_log, hook_log_once, log_path
+from aimem.logfile import hook_log, hook_log_once
 from aimem.project import Project, paths_for, resolve_project
 
 USAGE = "usage: aimem hook <agent> [<event>]  (reads the agent's hook payload on stdin)"
@@ -182,25 +182,9 @@ def _session_start(paths, project_name: str, session: str, agent: str, settings:
 def _spawn_consolidate(home: str, slug: str, session: str) -> int:
     """Start ``aimem consolidate`` fully detached (agents give SessionEnd about a second);
     returns its pid."""
-    import subprocess
+    from aimem.spawn import spawn_aimem
 
-    try:
-        log = open(log_path(home), "ab")  # noqa: SIM115 - handed to the child, closed right after
-    except OSError:  # logging is never the reason a session goes unconsolidated
-        log = open(os.devnull, "ab")  # noqa: SIM115
-    try:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "aimem", "consolidate", "--project", slug, "--session", session],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            close_fds=True,
-            env={**os.environ, "AIMEM_HOME": home},
-        )
-    finally:
-        log.close()
-    return child.pid
+    return spawn_aimem(home, "consolidate", "--project", slug, "--session", session)
 
 
 def main(argv: list[str]) -> int:
