@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from aimem.compile import spend
 from aimem.compile.evidence import fence, normalise
 from aimem.compile.identifiers import unsupported
+from aimem.compile.request import forced_tool_body
 from aimem.compile.settings import LLMSettings
 from aimem.project import ProjectPaths
 from aimem.redact import redact
@@ -204,19 +205,7 @@ def _request(sources: list[Source], model: str, max_tokens: int, done_titles: li
         f"{len(sources)} sources follow as JSON data between the AIMEM-DATA {fenced.nonce} "
         "markers; pages already written by earlier chunks are listed by title: do not repeat them."
     )
-    return {
-        "model": model,
-        "max_tokens": max_tokens,
-        "system": [{"type": "text", "text": SYSTEM, "cache_control": {"type": "ephemeral"}}],
-        "tools": [TOOL],
-        "tool_choice": {"type": "tool", "name": TOOL_NAME},
-        "messages": [
-            {
-                "role": "user",
-                "content": [{"type": "text", "text": intro}, {"type": "text", "text": fenced.text}],
-            }
-        ],
-    }
+    return forced_tool_body(model, max_tokens, SYSTEM, TOOL, intro, fenced)
 
 
 def check_pages(tool_input: object, sources: list[Source]) -> tuple[list[dict], list[str]]:
