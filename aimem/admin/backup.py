@@ -343,15 +343,7 @@ def _merge_project(home: str, slug: str, entry: ProjectEntry, data: dict[str, by
     if wiki_bundle is not None:
         with tempfile.TemporaryDirectory(prefix=".restore-merge-", dir=home) as tmp:
             source = pygit2.init_repository(tmp, bare=True)
-            try:
-                info = bundle.unbundle(source, wiki_bundle)
-            except bundle.BundleError as exc:
-                raise BackupError(f"project {entry.slug}: {exc}") from None
-            head = info.refs.get("refs/heads/" + wikirepo.BRANCH) or info.refs.get("HEAD")
-            if head is None or head != entry.head:
-                raise BackupError(
-                    f"project {entry.slug}: the bundle's branch is not the manifest's"
-                )
+            _, head = _unbundle(source, entry, wiki_bundle)
             objects = bundle.read_all(source, head)
             source.references.create("refs/heads/restore", head, force=True)
             remote = Remote("restore", "file://" + tmp, "all", "restore")
@@ -371,6 +363,21 @@ def _merge_project(home: str, slug: str, entry: ProjectEntry, data: dict[str, by
     return objects
 
 
+def _unbundle(
+    repo: pygit2.Repository, entry: ProjectEntry, wiki_bundle: bytes
+) -> tuple[bundle.BundleInfo, str]:
+    """Unpack a project's bundle into ``repo``: what it held, and its branch's commit, which
+    must be the manifest's."""
+    try:
+        info = bundle.unbundle(repo, wiki_bundle)
+    except bundle.BundleError as exc:
+        raise BackupError(f"project {entry.slug}: {exc}") from None
+    head = info.refs.get("refs/heads/" + wikirepo.BRANCH) or info.refs.get("HEAD")
+    if head is None or head != entry.head:
+        raise BackupError(f"project {entry.slug}: the bundle's branch is not the manifest's")
+    return info, head
+
+
 def _restore_project(home: str, entry: ProjectEntry, data: dict[str, bytes]) -> int:
     prefix = f"projects/{entry.slug}/"
     # Beside projects/, not in it: a folder there is a project to every reader.
@@ -381,15 +388,7 @@ def _restore_project(home: str, entry: ProjectEntry, data: dict[str, bytes]) -> 
         wiki_bundle = data.get(prefix + "wiki.bundle")
         if wiki_bundle is not None:
             repo = wikirepo.open_repo(paths.wiki, create=True)
-            try:
-                info = bundle.unbundle(repo, wiki_bundle)
-            except bundle.BundleError as exc:
-                raise BackupError(f"project {entry.slug}: {exc}") from None
-            head = info.refs.get("refs/heads/" + wikirepo.BRANCH) or info.refs.get("HEAD")
-            if head is None or head != entry.head:
-                raise BackupError(
-                    f"project {entry.slug}: the bundle's branch is not the manifest's"
-                )
+            info, head = _unbundle(repo, entry, wiki_bundle)
             if str(repo[head].tree_id) != entry.tree:
                 raise BackupError(
                     f"project {entry.slug}: the restored tree differs from the backup"
