@@ -145,8 +145,10 @@ def test_install_completion_for_bash_completes_commands_and_options(
     user_home.mkdir()
     exe_dir = str(Path(aimem_exe()).parent)
     env = dict(env, HOME=str(user_home), PATH=exe_dir + os.pathsep + env.get("PATH", ""))
+    # "; exit $?" keeps bash from exec-ing aimem in its place, so aimem's parent is bash, as it
+    # is at a prompt (typer detects the shell from the parent; under make it would find sh).
     installed = subprocess.run(
-        ["bash", "--norc", "-c", "aimem --install-completion"],
+        ["bash", "--norc", "-c", "aimem --install-completion; exit $?"],
         env=env,
         capture_output=True,
         text=True,
